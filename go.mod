@@ -1,0 +1,3 @@
+module github.com/reprovm/reprovm
+
+go 1.26

@@ -1,0 +1,48 @@
+package machine
+
+import (
+	"errors"
+)
+
+// RAMBase is the guest-physical address of the first byte of RAM, as on
+// QEMU's virt board and in the riscv-tests environment.
+const RAMBase = 0x8000_0000
+
+// DefaultRAMSize is the RAM size used when Config.RAMSize is zero.
+const DefaultRAMSize = 256 << 20
+
+// Config describes the machine to build.
+type Config struct {
+	// RAMSize is the number of bytes of RAM at RAMBase. It must be a
+	// multiple of 4 KiB. Zero means DefaultRAMSize.
+	RAMSize uint64
+}
+
+// StopReason says why Run returned.
+type StopReason int
+
+const (
+	// StopToHost: the guest stored a non-zero value to the watched tohost word.
+	StopToHost StopReason = iota + 1
+	// StopLimit: the instruction budget given to Run was used up.
+	StopLimit
+	// StopECall: the hart executed ecall in U-mode while user-call mode is on
+	// (see EnterUserMode). PC still points at the ecall.
+	StopECall
+)
+
+// Stop is the result of Run.
+type Stop struct {
+	Reason StopReason
+	// ToHost is the value stored to tohost when Reason is StopToHost.
+	ToHost uint64
+}
+
+// ErrNotRAM reports a physical access outside RAM.
+var ErrNotRAM = errors.New("address range is not in RAM")
+
+// ELFImage describes a loaded ELF file.
+type ELFImage struct {
+	Entry   uint64
+	Symbols map[string]uint64 // symbol name -> value, from .symtab
+}
