@@ -1,0 +1,110 @@
+package machine_test
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/reprovm/reprovm/machine"
+	"github.com/reprovm/reprovm/machine/internal/rvtest"
+)
+
+// isaTest is one program of the conformance suite in testdata/isa. Each
+// program runs many numbered test cases and reports through tohost (see
+// testdata/isa/env.h).
+type isaTest struct {
+	name    string   // subtest name
+	src     string   // assembly source in testdata/isa
+	defines []string // extra -D flags (for example the paging mode)
+
+	// qemuSkip, when non-empty, says why this program checks behaviour that
+	// is specific to reprovm and is not run on QEMU.
+	qemuSkip string
+}
+
+// isaTests is the suite. Programs that use virtual memory are built once per
+// paging mode.
+var isaTests = []isaTest{
+	{name: "rv64ui", src: "rv64ui.S"},
+}
+
+// isaMaxInsns bounds each program; the largest needs well under a million.
+const isaMaxInsns = 10_000_000
+
+// buildISA assembles and links one program of the suite into a fresh
+// temporary directory and returns the ELF's path and bytes.
+func buildISA(t *testing.T, tc isaTest) (string, []byte) {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("testdata", "isa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{
+		"-nostdlib", "-nostartfiles", "-static",
+		"-march=rv64gc", "-mabi=lp64d",
+		"-Wl,--no-warn-rwx-segments", "-Wl,--build-id=none",
+		"-I", dir, "-T", filepath.Join(dir, "link.ld"),
+	}
+	for _, d := range tc.defines {
+		args = append(args, "-D"+d)
+	}
+	args = append(args, filepath.Join(dir, tc.src))
+	out := t.TempDir()
+	return filepath.Join(out, "t.elf"), rvtest.GCC(t, out, "t.elf", args...)
+}
+
+// TestISA runs every program of the suite on reprovm's hart.
+func TestISA(t *testing.T) {
+	for _, tc := range isaTests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, elf := buildISA(t, tc)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			res, err := machine.RunTest(ctx, elf, machine.Config{}, isaMaxInsns)
+			if err != nil {
+				t.Fatalf("RunTest: %v", err)
+			}
+			switch {
+			case res.HitLimit:
+				t.Fatalf("no tohost write within %d instructions", isaMaxInsns)
+			case !res.Passed:
+				t.Fatalf("test case %d failed (after %d instructions)", res.FailedTest, res.Instret)
+			}
+		})
+	}
+}
+
+// TestISAOnQEMU runs the same programs on QEMU's spike machine, whose HTIF
+// device exits with status 0 on a tohost write of 1 and with status N on a
+// write of N<<1|1. This proves the suite itself against a reference.
+func TestISAOnQEMU(t *testing.T) {
+	for _, tc := range isaTests {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.qemuSkip != "" {
+				t.Skip("reprovm-only: " + tc.qemuSkip)
+			}
+			t.Parallel()
+			qemu := rvtest.Tool(t, "qemu-system-riscv64")
+			elf, _ := buildISA(t, tc)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, qemu, "-M", "spike", "-bios", "none",
+				"-m", "256M", "-nographic", "-kernel", elf)
+			out, err := cmd.CombinedOutput()
+			if ctx.Err() != nil {
+				t.Fatalf("QEMU timed out (no tohost write)\n%s", out)
+			}
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				t.Fatalf("test case %d failed on QEMU\n%s", exit.ExitCode(), out)
+			}
+			if err != nil {
+				t.Fatalf("QEMU: %v\n%s", err, out)
+			}
+		})
+	}
+}
