@@ -1,0 +1,38 @@
+// Command reprovm builds software inside a deterministic RISC-V machine.
+//
+// For now it runs bare-metal test programs (reprovm run --elf FILE); booting
+// Linux and running builds come in later issues. See README.md at the
+// repository root.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes the command line args and returns the process exit status.
+// It never calls os.Exit, so tests can run the whole command in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := newRootCmd(stdout, stderr)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	code := exitCode(err)
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintf(stderr, "reprovm: %s\n", msg)
+	}
+	return code
+}

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprovm/reprovm/machine"
+)
+
+// defaultMaxInsns stops a runaway test program after about a minute or two
+// at interpreter speed, long after any test in the repository has finished.
+const defaultMaxInsns = 10_000_000_000
+
+// unlimitedInsns is the budget used for --max-insns 0. It is 2^63-1 rather
+// than 2^64-1 so that adding it to any reachable instruction count cannot
+// overflow; at 1000 MIPS it lasts 290 years.
+const unlimitedInsns = math.MaxInt64
+
+// errLinuxNotImplemented is the answer to `reprovm run` without --elf until
+// the Linux boot lands.
+var errLinuxNotImplemented = errors.New("booting Linux is not implemented yet; use --elf FILE to run a bare-metal test program")
+
+type runFlags struct {
+	elf      string
+	ram      ramSize
+	maxInsns uint64
+}
+
+func newRunCmd() *cobra.Command {
+	f := runFlags{ram: machine.DefaultRAMSize, maxInsns: defaultMaxInsns}
+	cmd := &cobra.Command{
+		Use:   "run --elf FILE [flags]",
+		Short: "Run a bare-metal RISC-V test program",
+		Long: fmt.Sprintf(`Run a bare-metal RISC-V test program in the machine.
+
+With --elf, reprovm loads FILE (a static RV64 ELF executable linked for RAM
+at 0x80000000, with a tohost symbol) into RAM at its link addresses, starts
+the hart in M-mode at its entry point and watches the 64-bit word at
+tohost, as the riscv-tests environment does. A write of 1 means pass; a
+write of N<<1|1 means test N failed. The retired-instruction count goes to
+stderr; two runs of the same program retire exactly the same number of
+instructions.
+
+Later versions will boot Linux and run a command in it
+(reprovm run -- COMMAND); that mode is not implemented yet.
+
+Exit status:
+  %d    the program passed (wrote 1 to tohost)
+  %d    the program failed: prints "FAIL test N"
+  %d    --max-insns instructions retired without a write to tohost
+  %d    anything else: bad flags, unreadable or unsuitable FILE, emulator error
+  %d  interrupted by SIGINT or SIGTERM`,
+			exitOK, exitTestFailed, exitLimit, exitError, exitInterrupted),
+		Example: `  reprovm run --elf rv64ui-p-add
+  reprovm run --elf demo.elf --ram 64M --max-insns 1000000`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.elf == "" {
+				return errLinuxNotImplemented
+			}
+			if len(args) > 0 {
+				return fmt.Errorf("--elf runs a test program and takes no command, got %q", args)
+			}
+			return runELF(cmd, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.elf, "elf", "", "run the bare-metal test program `FILE` (riscv-tests tohost convention)")
+	fl.Var(&f.ram, "ram", "RAM `SIZE` in bytes, with an optional binary suffix K, M, G or T (a multiple of 4K)")
+	fl.Uint64Var(&f.maxInsns, "max-insns", f.maxInsns, "stop after `N` retired instructions; 0 means no limit")
+	return cmd
+}
+
+// runELF runs one test program and turns its result into the exit status.
+func runELF(cmd *cobra.Command, f runFlags) error {
+	data, err := os.ReadFile(f.elf)
+	if err != nil {
+		return fmt.Errorf("--elf: %w; expected %s", err, wantELF)
+	}
+	if err := checkTestELF(data); err != nil {
+		return fmt.Errorf("--elf %s: %v; expected %s", f.elf, err, wantELF)
+	}
+	budget := f.maxInsns
+	if budget == 0 {
+		budget = unlimitedInsns
+	}
+	start := time.Now()
+	res, err := machine.RunTest(cmd.Context(), data, machine.Config{RAMSize: uint64(f.ram)}, budget)
+	elapsed := time.Since(start)
+	if err != nil {
+		if cmd.Context().Err() != nil {
+			return &statusError{code: exitInterrupted, msg: fmt.Sprintf("%s: interrupted: %v", f.elf, err)}
+		}
+		return fmt.Errorf("%s: %w", f.elf, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: retired %d instructions in %.3fs (%.1f MIPS)\n",
+		res.Instret, elapsed.Seconds(), mips(res.Instret, elapsed))
+	code, msg := testOutcome(res, f.maxInsns)
+	switch code {
+	case exitOK, exitTestFailed:
+		fmt.Fprintln(cmd.OutOrStdout(), msg)
+		if code == exitOK {
+			return nil
+		}
+		return &statusError{code: code}
+	default:
+		return &statusError{code: code, msg: fmt.Sprintf("%s: %s", f.elf, msg)}
+	}
+}
+
+// mips is millions of retired instructions per host second. The host clock
+// is used only for this report, never inside the machine.
+func mips(instret uint64, d time.Duration) float64 {
+	if d <= 0 {
+		return 0
+	}
+	return float64(instret) / d.Seconds() / 1e6
+}
