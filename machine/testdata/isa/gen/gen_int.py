@@ -1,4 +1,8 @@
-import sys; sys.path.insert(0,'__import__("os").path.dirname(__file__)')
+"""Prints the generated cases of rv64ui.S (RV64I register and immediate
+operations, shifts, lui, branches) to stdout. Expected values come from the
+integer semantics in intgen.py, written from the unprivileged spec."""
+import os, sys
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from intgen import *
 out=[]; n=[0]
 def T(): n[0]+=1; return n[0]
