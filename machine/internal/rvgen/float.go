@@ -1,0 +1,122 @@
+package rvgen
+
+// F and D extensions (Volume I, chapters 11, 12 and 13 of the 2019 manual;
+// "F" and "D" chapters in later editions).
+
+// rm returns a rounding-mode operand: a static mode, an explicit dyn, or
+// nothing (the assembler then encodes dyn). The dynamic mode is whatever the
+// last fcsr item left in frm, always 0-4, so dyn never raises an exception.
+func (g *gen) rm() string {
+	switch g.r.IntN(8) {
+	case 0, 1, 2:
+		return ""
+	case 3:
+		return ", dyn"
+	}
+	return ", " + oneOf(g.r, "rne", "rtz", "rdn", "rup", "rmm")
+}
+
+// pair returns two source registers, the same one a fifth of the time
+// (fsgnj rs,rs is fmv/fneg/fabs; fmin x,x and feq x,x have their own rules
+// for NaNs).
+func (g *gen) pair() (string, string) {
+	a := g.fs()
+	if g.r.IntN(5) == 0 {
+		return a, a
+	}
+	return a, g.fs()
+}
+
+func (g *gen) float() Item {
+	f := oneOf(g.r, "s", "d")
+	size := 4
+	if f == "d" {
+		size = 8
+	}
+	ints := oneOf(g.r, "w", "wu", "l", "lu")
+	memSuffix := map[string]string{"s": "w", "d": "d"}[f] // flw/fld, fsw/fsd
+	switch g.r.IntN(22) {
+	case 0, 1, 2, 3:
+		a, b := g.pair()
+		return g.lines("%s.%s %s, %s, %s%s", oneOf(g.r, "fadd", "fsub", "fmul", "fdiv"), f, g.fd(), a, b, g.rm())
+	case 4:
+		return g.lines("fsqrt.%s %s, %s%s", f, g.fd(), g.fs(), g.rm())
+	case 5, 6:
+		a, b := g.pair()
+		return g.lines("%s.%s %s, %s, %s", oneOf(g.r, "fmin", "fmax"), f, g.fd(), a, b)
+	case 7, 8:
+		a, b := g.pair()
+		return g.lines("%s.%s %s, %s, %s", oneOf(g.r, "fsgnj", "fsgnjn", "fsgnjx"), f, g.fd(), a, b)
+	case 9, 10, 11:
+		a, b := g.pair()
+		return g.lines("%s.%s %s, %s, %s, %s%s", oneOf(g.r, "fmadd", "fmsub", "fnmsub", "fnmadd"), f, g.fd(), a, b, g.fs(), g.rm())
+	case 12:
+		a, b := g.pair()
+		return g.lines("%s.%s %s, %s, %s", oneOf(g.r, "feq", "flt", "fle"), f, g.xd(), a, b)
+	case 13:
+		return g.lines("fclass.%s %s, %s", f, g.xd(), g.fs())
+	case 14, 15:
+		return g.lines("fcvt.%s.%s %s, %s%s", ints, f, g.xd(), g.fs(), g.rm())
+	case 16:
+		rm := g.rm()
+		if f == "d" && (ints == "w" || ints == "wu") {
+			rm = "" // exact; binutils 2.40 rejects a rounding mode here
+		}
+		return g.lines("fcvt.%s.%s %s, %s%s", f, ints, g.fd(), g.xs(), rm)
+	case 17:
+		if f == "s" {
+			return g.lines("fcvt.s.d %s, %s%s", g.fd(), g.fs(), g.rm())
+		}
+		return g.lines("fcvt.d.s %s, %s", g.fd(), g.fs())
+	case 18:
+		if f == "s" {
+			return g.lines("fmv.x.w %s, %s", g.xd(), g.fs())
+		}
+		return g.lines("fmv.x.d %s, %s", g.xd(), g.fs())
+	case 19:
+		if f == "s" {
+			return g.lines("fmv.w.x %s, %s", g.fd(), g.xs())
+		}
+		return g.lines("fmv.d.x %s, %s", g.fd(), g.xs())
+	case 20:
+		rd := g.fd()
+		base, off := g.mem(size, g.anyAlign(size))
+		return g.lines("fl%s %s, %d(%s)", memSuffix, rd, off, base)
+	}
+	src := g.fs()
+	base, off := g.mem(size, g.anyAlign(size))
+	return g.lines("fs%s %s, %d(%s)", memSuffix, src, off, base)
+}
+
+// fcsr returns an access to fflags, frm or fcsr (Volume I, 11.2). Values
+// written to frm are always valid modes (0-4).
+func (g *gen) fcsr() Item {
+	switch g.r.IntN(12) {
+	case 0:
+		return g.lines("fsrmi %s, %d", g.xd(), g.r.IntN(5))
+	case 1:
+		return g.lines("csrrwi %s, frm, %d", g.xd(), g.r.IntN(5))
+	case 2:
+		return g.lines("csrrci %s, frm, %d", g.xd(), g.r.IntN(8))
+	case 3:
+		return g.lines("fsflagsi %s, %d", g.xd(), g.r.IntN(32))
+	case 4:
+		return g.lines("%s %s, fflags, %d", oneOf(g.r, "csrrsi", "csrrci"), g.xd(), g.r.IntN(32))
+	case 5:
+		return g.lines("%s %s, fflags, %s", oneOf(g.r, "csrrw", "csrrs", "csrrc"), g.xd(), g.xs())
+	case 6:
+		return g.lines("%s %s, fcsr, %d", oneOf(g.r, "csrrsi", "csrrci"), g.xd(), g.r.IntN(32))
+	case 7:
+		return g.lines("%s %s", oneOf(g.r, "frflags", "frrm", "frcsr"), g.xd())
+	case 8, 9:
+		// A full fcsr write; bits above 7 are reserved and must read as 0.
+		t := g.xdNZ()
+		v := uint64(g.r.IntN(5))<<5 | uint64(g.r.IntN(32))
+		if g.r.IntN(2) == 0 {
+			v |= g.r.Uint64() &^ 0xff
+		}
+		return g.lines("li %s, %d\nfscsr %s, %s", t, int64(v), g.xd(), t)
+	}
+	// Rounding-mode changes are the point of these items: make them common.
+	return g.lines("fsrmi %d", g.r.IntN(5))
+}
