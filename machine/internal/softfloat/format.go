@@ -1,0 +1,114 @@
+package softfloat
+
+import "math/bits"
+
+// format selects one of the two IEEE 754 binary interchange formats the
+// F and D extensions use. Encodings of both are held in the low bits of a
+// uint64, so a single implementation of each operation serves both.
+type format uint8
+
+const (
+	binary32 format = iota // F extension: 1 sign, 8 exponent, 23 fraction bits
+	binary64               // D extension: 1 sign, 11 exponent, 52 fraction bits
+)
+
+// fracBits is the number of stored fraction bits; the precision p is one more.
+func (f format) fracBits() uint {
+	if f == binary32 {
+		return 23
+	}
+	return 52
+}
+
+// expMax is the all-ones biased exponent that encodes infinities and NaNs.
+func (f format) expMax() int32 {
+	if f == binary32 {
+		return 0xff
+	}
+	return 0x7ff
+}
+
+// bias is the exponent bias; emin = 1 − bias and emax = bias.
+func (f format) bias() int32 {
+	if f == binary32 {
+		return 127
+	}
+	return 1023
+}
+
+// signBit is the mask of the sign bit.
+func (f format) signBit() uint64 {
+	if f == binary32 {
+		return 1 << 31
+	}
+	return 1 << 63
+}
+
+// canonicalNaN is the RISC-V canonical NaN: positive, quiet, zero payload.
+func (f format) canonicalNaN() uint64 {
+	if f == binary32 {
+		return uint64(CanonicalNaN32)
+	}
+	return CanonicalNaN64
+}
+
+func (f format) fracMask() uint64 { return 1<<f.fracBits() - 1 }
+
+// expField is the biased exponent of x.
+func (f format) expField(x uint64) int32 { return int32(x>>f.fracBits()) & f.expMax() }
+
+func (f format) isNaN(x uint64) bool {
+	return f.expField(x) == f.expMax() && x&f.fracMask() != 0
+}
+
+// isSNaN reports a signalling NaN: a NaN whose most significant fraction
+// bit (the IEEE 754-2008 quiet bit) is clear.
+func (f format) isSNaN(x uint64) bool {
+	return f.isNaN(x) && x&(1<<(f.fracBits()-1)) == 0
+}
+
+func (f format) isInf(x uint64) bool { return x&^f.signBit() == uint64(f.expMax())<<f.fracBits() }
+
+func (f format) isZero(x uint64) bool { return x&^f.signBit() == 0 }
+
+func (f format) isNeg(x uint64) bool { return x&f.signBit() != 0 }
+
+func (f format) signIf(neg bool) uint64 {
+	if neg {
+		return f.signBit()
+	}
+	return 0
+}
+
+func (f format) zero(neg bool) uint64 { return f.signIf(neg) }
+
+func (f format) inf(neg bool) uint64 { return f.signIf(neg) | uint64(f.expMax())<<f.fracBits() }
+
+// maxFinite is the largest-magnitude finite number with the given sign.
+func (f format) maxFinite(neg bool) uint64 {
+	return f.signIf(neg) | uint64(f.expMax()-1)<<f.fracBits() | f.fracMask()
+}
+
+// unpack splits a finite non-zero x into its sign, the unbiased exponent
+// of its leading one bit, and its significand with that leading one at
+// bit fracBits. Subnormals are normalised, so exp may be below emin.
+func (f format) unpack(x uint64) (neg bool, exp int32, sig uint64) {
+	neg = f.isNeg(x)
+	e := f.expField(x)
+	sig = x & f.fracMask()
+	if e == 0 {
+		shift := bits.LeadingZeros64(sig) - (63 - int(f.fracBits()))
+		return neg, 1 - f.bias() - int32(shift), sig << uint(shift)
+	}
+	return neg, e - f.bias(), sig | 1<<f.fracBits()
+}
+
+// invalidNaN returns the canonical NaN for an operation with a NaN operand:
+// NV is raised when any operand is a signalling NaN (unprivileged ISA,
+// section "NaN Generation and Propagation").
+func (f format) invalidNaN(a, b uint64) (uint64, Flags) {
+	if f.isSNaN(a) || f.isSNaN(b) {
+		return f.canonicalNaN(), NV
+	}
+	return f.canonicalNaN(), 0
+}

@@ -1,0 +1,38 @@
+package softfloat
+
+import "math/bits"
+
+// mul returns a × b rounded under rm. ∞ × 0 is invalid
+// (IEEE 754-2008 section 7.2).
+func (f format) mul(a, b uint64, rm RoundingMode) (uint64, Flags) {
+	neg := f.isNeg(a) != f.isNeg(b)
+	max := f.expMax()
+	if f.expField(a) == max || f.expField(b) == max {
+		switch {
+		case f.isNaN(a) || f.isNaN(b):
+			return f.invalidNaN(a, b)
+		case f.isZero(a) || f.isZero(b):
+			return f.canonicalNaN(), NV
+		default:
+			return f.inf(neg), 0
+		}
+	}
+	if f.isZero(a) || f.isZero(b) {
+		return f.zero(neg), 0
+	}
+	_, expA, sigA := f.unpack(a)
+	_, expB, sigB := f.unpack(b)
+	// With the leading ones at bits 62 and 63 the 128-bit product has its
+	// leading one at bit 125 or 126, so hi holds it at bit 61 or 62.
+	hi, lo := bits.Mul64(sigA<<(62-f.fracBits()), sigB<<(63-f.fracBits()))
+	exp := expA + expB
+	if hi < 1<<62 {
+		hi, lo = hi<<1|lo>>63, lo<<1
+	} else {
+		exp++
+	}
+	if lo != 0 {
+		hi |= 1
+	}
+	return f.roundPack(neg, exp, hi, rm)
+}

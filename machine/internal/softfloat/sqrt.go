@@ -1,0 +1,58 @@
+package softfloat
+
+import "math/bits"
+
+// sqrt returns √a rounded under rm. The square root of a value below zero
+// (including −∞) is invalid; √−0 is −0 (IEEE 754-2008 sections 5.4.1, 7.2).
+func (f format) sqrt(a uint64, rm RoundingMode) (uint64, Flags) {
+	switch {
+	case f.isNaN(a):
+		return f.invalidNaN(a, a)
+	case f.isZero(a):
+		return a, 0
+	case f.isNeg(a):
+		return f.canonicalNaN(), NV
+	case f.isInf(a):
+		return a, 0
+	}
+	_, exp, sig := f.unpack(a)
+	// a = m × 2^exp with m in [1, 2). Scale the significand to
+	// n = m × 2^124 (even exp) or 2m × 2^124 (odd exp), a 128-bit number
+	// whose low word is zero; its square root has its leading one at bit 62
+	// and exponent ⌊exp/2⌋.
+	shift := 124 - 64 - f.fracBits()
+	if exp&1 != 0 {
+		shift++
+	}
+	root, exact := sqrtHi(sig << shift)
+	if !exact {
+		root |= 1
+	}
+	return f.roundPack(false, exp>>1, root, rm)
+}
+
+// sqrtHi returns ⌊√(hi × 2^64)⌋ for hi in [2^60, 2^62) and whether it is
+// exact, by Newton's iteration on integers from an upper bound
+// (the iteration then decreases monotonically to the floor of the root).
+func sqrtHi(hi uint64) (root uint64, exact bool) {
+	// With y = hi / 2^60 in [1, 4), √y ≤ (y+c)/(2√c) for c = 1, 4 (tangent
+	// lines), giving a start within 6 % of the root when the tangent
+	// point is chosen by the half-range of y.
+	var x uint64
+	if hi < 1<<61 {
+		x = hi<<1 + 1<<61 // (y+1)/2 × 2^62
+	} else {
+		x = hi + 1<<62 // (y+4)/4 × 2^62
+	}
+	for {
+		q, _ := bits.Div64(hi, 0, x) // hi < 2^62 ≤ x
+		s, c := bits.Add64(x, q, 0)
+		y := s>>1 | c<<63
+		if y >= x {
+			break
+		}
+		x = y
+	}
+	h, l := bits.Mul64(x, x)
+	return x, h == hi && l == 0
+}
