@@ -1,0 +1,232 @@
+package machine_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/reprovm/reprovm/machine"
+	"github.com/reprovm/reprovm/machine/internal/rvgen"
+	"github.com/reprovm/reprovm/machine/internal/rvtest"
+)
+
+// Differential fuzzing against QEMU user mode (issue 2, Tests): random
+// programs from rvgen run under qemu-riscv64 and in the hart, in U-mode with
+// a tiny system-call emulation, and must leave the same registers, fcsr and
+// memory. `make test` runs the fixed-seed corpus below; `make fuzz` runs
+// many more with -diff.count.
+var (
+	diffCount = flag.Int("diff.count", 400, "number of random programs TestDiffQEMU runs")
+	diffSeed  = flag.Uint64("diff.seed", 1, "seed of the first program; program i uses seed+i")
+	diffLen   = flag.Int("diff.len", rvgen.DefaultLen, "body items per program")
+	diffBatch = flag.Int("diff.batch", 25, "programs per ELF (one gcc and one qemu run each)")
+)
+
+// diffRAM is the guest RAM for the hart runs: the ELFs are well under 1 MiB.
+const diffRAM = 16 << 20
+
+// maxReports caps the fully minimised mismatch reports per batch.
+const maxReports = 2
+
+func TestDiffQEMU(t *testing.T) {
+	qemu := rvtest.Tool(t, "qemu-riscv64")
+	rvtest.Tool(t, "riscv64-linux-gnu-gcc")
+	if _, err := machine.New(machine.Config{RAMSize: diffRAM}); err != nil {
+		t.Fatalf("machine.New: %v", err)
+	}
+	cfg := rvgen.Config{Len: *diffLen}
+	for lo := 0; lo < *diffCount; lo += *diffBatch {
+		hi := min(lo+*diffBatch, *diffCount)
+		first, last := *diffSeed+uint64(lo), *diffSeed+uint64(hi-1)
+		t.Run(fmt.Sprintf("seeds_%d-%d", first, last), func(t *testing.T) {
+			t.Parallel()
+			var progs []*rvgen.Program
+			for s := first; s <= last; s++ {
+				progs = append(progs, rvgen.Generate(s, cfg))
+			}
+			diffBatchRun(t, qemu, progs)
+		})
+	}
+}
+
+// diffBatchRun runs progs as one ELF on both sides and reports each program
+// whose state differs, minimised.
+func diffBatchRun(t *testing.T, qemu string, progs []*rvgen.Program) {
+	ref, hart, hartErr := runBoth(t, qemu, progs...)
+	reports := 0
+	for i, p := range progs {
+		r, h := chunk(ref, i), chunk(hart, i)
+		if bytes.Equal(r, h) {
+			continue
+		}
+		if reports == maxReports {
+			t.Errorf("seed %d: states differ too (not minimised; rerun with -diff.seed=%d -diff.count=1)", p.Seed, p.Seed)
+			continue
+		}
+		reports++
+		t.Errorf("%s", minimise(t, qemu, p))
+	}
+	if hartErr != nil && !t.Failed() {
+		t.Errorf("hart: %v, although every state matched", hartErr)
+	}
+}
+
+// chunk returns the i-th program's output, or nil if the run ended before it.
+func chunk(out []byte, i int) []byte {
+	if len(out) < (i+1)*rvgen.OutSize {
+		return nil
+	}
+	return out[i*rvgen.OutSize : (i+1)*rvgen.OutSize]
+}
+
+// runBoth builds one ELF from progs and returns QEMU's stdout and the
+// hart's. A hart failure (error or runaway) is returned along with the
+// output written before it, so the programs before the failure still count.
+func runBoth(t *testing.T, qemu string, progs ...*rvgen.Program) (ref, hart []byte, hartErr error) {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join(dir, "prog.S")
+	if err := os.WriteFile(src, []byte(rvgen.Source(progs...)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	elf := rvtest.GCC(t, dir, "prog.elf", append(slices.Clone(rvgen.GCCArgs), src)...)
+	ref = runQEMU(t, qemu, filepath.Join(dir, "prog.elf"))
+	if len(ref) != len(progs)*rvgen.OutSize {
+		t.Fatalf("qemu-riscv64 wrote %d bytes, want %d", len(ref), len(progs)*rvgen.OutSize)
+	}
+	hart, hartErr = runHart(elf, maxInsns(progs))
+	return ref, hart, hartErr
+}
+
+// maxInsns bounds a run: every item retires at most a few instructions, and
+// each program adds a fixed prologue and epilogue.
+func maxInsns(progs []*rvgen.Program) uint64 {
+	var n uint64 = 16
+	for _, p := range progs {
+		n += 200 + 8*uint64(len(p.Body))
+	}
+	return n
+}
+
+func runQEMU(t *testing.T, qemu, elf string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, qemu, elf)
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("qemu-riscv64 %s: %v\n%s", elf, err, stderr.Bytes())
+	}
+	return out.Bytes()
+}
+
+// runHart runs elf in U-mode on a fresh machine, emulating the two Linux
+// system calls the programs make: write(fd, buf, len) appends to the output,
+// and exit or exit_group ends the run.
+func runHart(elf []byte, budget uint64) ([]byte, error) {
+	m, err := machine.New(machine.Config{RAMSize: diffRAM})
+	if err != nil {
+		return nil, err
+	}
+	img, err := m.LoadELF(elf)
+	if err != nil {
+		return nil, err
+	}
+	m.EnterUserMode(img.Entry)
+	var out []byte
+	for {
+		start := m.Instret()
+		stop, err := m.Run(context.Background(), budget)
+		if err != nil {
+			return out, fmt.Errorf("run: %w (pc %#x)", err, m.PC())
+		}
+		used := m.Instret() - start
+		budget -= min(used, budget)
+		switch stop.Reason {
+		case machine.StopECall:
+		case machine.StopLimit:
+			return out, fmt.Errorf("instruction budget used up at pc %#x", m.PC())
+		default:
+			return out, fmt.Errorf("unexpected stop %d at pc %#x", stop.Reason, m.PC())
+		}
+		switch a7 := m.Reg(17); a7 {
+		case rvgen.SysWrite:
+			p := make([]byte, m.Reg(12))
+			if err := m.ReadPhys(m.Reg(11), p); err != nil {
+				return out, fmt.Errorf("write(%#x, %d): %w", m.Reg(11), len(p), err)
+			}
+			out = append(out, p...)
+			m.SetReg(10, uint64(len(p)))
+		case rvgen.SysExit, rvgen.SysExitGroup:
+			return out, nil
+		default:
+			return out, fmt.Errorf("unexpected system call %d at pc %#x", a7, m.PC())
+		}
+		m.SetPC(m.PC() + 4)
+	}
+}
+
+// minimise explains a mismatch of p. It runs every prefix of p's body (in
+// one ELF) on both sides; the first prefix whose states differ ends with the
+// culprit item. The report shows the item, its inputs (from the previous
+// prefix, where both sides still agree) and the differing state.
+func minimise(t *testing.T, qemu string, p *rvgen.Program) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "seed %d: hart state differs from QEMU's (rerun: go test ./machine -run TestDiffQEMU -diff.seed=%d -diff.count=1 -diff.len=%d)\n",
+		p.Seed, p.Seed, len(p.Body))
+	prefixes := make([]*rvgen.Program, len(p.Body)+1)
+	for n := range prefixes {
+		prefixes[n] = p.Prefix(n)
+	}
+	ref, hart, hartErr := runBoth(t, qemu, prefixes...)
+	n := slices.IndexFunc(prefixes, func(q *rvgen.Program) bool {
+		i := len(q.Body)
+		return !bytes.Equal(chunk(ref, i), chunk(hart, i))
+	})
+	switch {
+	case n < 0:
+		fmt.Fprintf(&b, "every prefix agrees, but the whole program did not: the difference depends on earlier programs in the same run\n")
+	case n == 0:
+		fmt.Fprintf(&b, "the empty body already differs: the harness (prologue, epilogue or system calls) is at fault\n")
+	default:
+		it := p.Body[n-1]
+		before, _ := rvgen.ParseState(chunk(ref, n-1))
+		fmt.Fprintf(&b, "first differing item %d:\n", n-1)
+		for _, line := range it.Lines {
+			fmt.Fprintf(&b, "\t%s\n", strings.ReplaceAll(line, "{L}", fmt.Sprintf("<item %d>", n+it.Skip)))
+		}
+		fmt.Fprintf(&b, "inputs (equal on both sides):\n")
+		for _, u := range append(slices.Clone(it.Uses), "fcsr") {
+			if v, ok := before.Value(u); ok {
+				fmt.Fprintf(&b, "\t%s = %#016x\n", u, v)
+			}
+		}
+		fmt.Fprintf(&b, "\t(%s)\n", rvgen.FCSRString(before.FCSR))
+	}
+	if n >= 0 {
+		r, h := chunk(ref, n), chunk(hart, n)
+		if h == nil {
+			fmt.Fprintf(&b, "the hart wrote no state for this prefix: %v\n", hartErr)
+		} else {
+			rs, _ := rvgen.ParseState(r)
+			hs, _ := rvgen.ParseState(h)
+			fmt.Fprintf(&b, "state after it (qemu != hart):\n\t%s\n", strings.Join(rvgen.Diff(rs, hs), "\n\t"))
+		}
+	}
+	if hartErr != nil && !errors.Is(hartErr, context.Canceled) && (n < 0 || chunk(hart, n) != nil) {
+		fmt.Fprintf(&b, "hart error: %v\n", hartErr)
+	}
+	fmt.Fprintf(&b, "program:\n%s", p.Listing())
+	return b.String()
+}
