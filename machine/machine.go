@@ -1,69 +1,195 @@
+// Package machine is reprovm's deterministic RISC-V computer: one RV64GC
+// hart, RAM at RAMBase and a CLINT, run by a single goroutine. The same
+// program and inputs give the same results and the same retired-instruction
+// count on every host.
 package machine
 
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"github.com/reprovm/reprovm/machine/internal/bus"
+	"github.com/reprovm/reprovm/machine/internal/dev"
+	"github.com/reprovm/reprovm/machine/internal/hart"
+)
+
+// EmulatorVersion is the semantic version of the machine's guest-visible
+// behaviour. Two builds of reprovm with the same EmulatorVersion retire the
+// same instructions with the same results; any change a guest could observe
+// bumps it.
+const EmulatorVersion = "0.1.0"
+
+// TimebaseHz is the frequency of mtime and the time CSR. Time advances by
+// one tick per InsnsPerTick retired instructions (and by the cycles WFI
+// skips); no host clock is involved.
+const (
+	TimebaseHz   = hart.TimebaseHz
+	InsnsPerTick = hart.InsnsPerTick
 )
 
 // Machine is one RISC-V hart with RAM. Not safe for concurrent use.
-type Machine struct{}
+type Machine struct {
+	bus  *bus.Bus
+	hart *hart.Hart
+}
+
+// runChunk is how many instructions run between checks of the context.
+const runChunk = 1 << 22
 
 // New builds a machine with zeroed RAM and the hart reset to M-mode at RAMBase.
-func New(cfg Config) (*Machine, error) { return nil, errors.New("not yet") }
-
-// LoadELF copies the PT_LOAD segments of a static little-endian RV64 ELF into
-// RAM at their physical addresses, sets the pc to its entry point and returns
-// its entry and symbols.
-func (m *Machine) LoadELF(data []byte) (*ELFImage, error) { return nil, errors.New("not yet") }
+func New(cfg Config) (*Machine, error) {
+	size := cfg.RAMSize
+	if size == 0 {
+		size = DefaultRAMSize
+	}
+	if size%4096 != 0 || size > 1<<40 {
+		return nil, fmt.Errorf("new machine: RAM size %d is not a multiple of 4 KiB up to 1 TiB", size)
+	}
+	b := bus.New(RAMBase, size)
+	h := hart.New(b, RAMBase)
+	clint := &dev.CLINT{Hart: h, MSIPBit: hart.MIPMSIP}
+	if err := b.Map("clint", dev.CLINTBase, dev.CLINTSize, clint); err != nil {
+		return nil, fmt.Errorf("new machine: %w", err)
+	}
+	return &Machine{bus: b, hart: h}, nil
+}
 
 // Reset puts the hart in M-mode at pc with all registers and CSRs at reset values.
-func (m *Machine) Reset(pc uint64) {}
+func (m *Machine) Reset(pc uint64) { m.hart.Reset(pc) }
 
 // EnterUserMode puts the hart in U-mode at pc with bare addressing and the
 // FPU enabled (mstatus.FS = Initial). From then on an ecall in U-mode stops
 // Run with StopECall instead of trapping, so a harness can emulate system calls;
 // it resumes with SetPC(PC()+4) and Run.
-func (m *Machine) EnterUserMode(pc uint64) {}
+func (m *Machine) EnterUserMode(pc uint64) {
+	m.hart.EnterUserMode(pc)
+}
 
 // WatchToHost makes a store of a non-zero value to the 64-bit word at
 // physical address addr stop Run with StopToHost (riscv-tests convention).
-func (m *Machine) WatchToHost(addr uint64) {}
+func (m *Machine) WatchToHost(addr uint64) { m.hart.SetWatch(addr) }
 
 // Run executes until a stop condition or until maxInsns more instructions
-// have retired. It checks ctx now and then.
+// have retired (maxInsns = 0: no limit). It checks ctx between chunks of
+// instructions; cancellation does not change what the guest computes.
 func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
-	return Stop{}, errors.New("not yet")
+	end := m.hart.Instret() + maxInsns
+	if maxInsns == 0 || end < maxInsns {
+		end = ^uint64(0)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return Stop{}, err
+		}
+		limit := min(end, m.hart.Instret()+runChunk)
+		switch m.hart.Run(limit) {
+		case hart.StopToHost:
+			return Stop{Reason: StopToHost, ToHost: m.hart.ToHost}, nil
+		case hart.StopECall:
+			return Stop{Reason: StopECall}, nil
+		case hart.StopLimit:
+			if m.hart.Instret() >= end {
+				return Stop{Reason: StopLimit}, nil
+			}
+		}
+	}
 }
 
 // Instret is the number of instructions retired since New.
-func (m *Machine) Instret() uint64 { return 0 }
+func (m *Machine) Instret() uint64 { return m.hart.Instret() }
 
-func (m *Machine) PC() uint64              { return 0 }
-func (m *Machine) SetPC(pc uint64)         {}
-func (m *Machine) Reg(i int) uint64        { return 0 }
-func (m *Machine) SetReg(i int, v uint64)  {}
-func (m *Machine) FReg(i int) uint64       { return 0 }
-func (m *Machine) SetFReg(i int, v uint64) {}
+// PC returns the program counter.
+func (m *Machine) PC() uint64 { return m.hart.PC }
+
+// SetPC sets the program counter.
+func (m *Machine) SetPC(pc uint64) { m.hart.PC = pc }
+
+// Reg returns integer register x<i>.
+func (m *Machine) Reg(i int) uint64 { return m.hart.X[i&31] }
+
+// SetReg sets integer register x<i>; writes to x0 are ignored.
+func (m *Machine) SetReg(i int, v uint64) {
+	if i&31 != 0 {
+		m.hart.X[i&31] = v
+	}
+}
+
+// FReg returns floating-point register f<i> (64 bits, NaN-boxed singles).
+func (m *Machine) FReg(i int) uint64 { return m.hart.F[i&31] }
+
+// SetFReg sets floating-point register f<i>.
+func (m *Machine) SetFReg(i int, v uint64) { m.hart.F[i&31] = v }
 
 // FCSR returns fcsr: frm<<5 | fflags.
-func (m *Machine) FCSR() uint32 { return 0 }
+func (m *Machine) FCSR() uint32 { return m.hart.FCSR() }
 
 // ReadPhys copies RAM at physical address addr into p.
-func (m *Machine) ReadPhys(addr uint64, p []byte) error { return ErrNotRAM }
+func (m *Machine) ReadPhys(addr uint64, p []byte) error {
+	off, ok := m.bus.InRAM(addr, uint64(len(p)))
+	if !ok {
+		return fmt.Errorf("read %d bytes at %#x: %w", len(p), addr, ErrNotRAM)
+	}
+	copy(p, m.bus.RAM[off:])
+	return nil
+}
 
 // WritePhys copies p into RAM at physical address addr.
-func (m *Machine) WritePhys(addr uint64, p []byte) error { return ErrNotRAM }
+func (m *Machine) WritePhys(addr uint64, p []byte) error {
+	off, ok := m.bus.InRAM(addr, uint64(len(p)))
+	if !ok {
+		return fmt.Errorf("write %d bytes at %#x: %w", len(p), addr, ErrNotRAM)
+	}
+	copy(m.bus.RAM[off:], p)
+	m.hart.WrittenByDevice(addr, uint64(len(p)))
+	return nil
+}
 
 // TestResult is the outcome of RunTest.
 type TestResult struct {
 	Passed     bool
 	FailedTest uint64 // N from a tohost write of N<<1|1
+	ToHost     uint64 // the raw value written to tohost
 	Instret    uint64
 	HitLimit   bool // maxInsns retired without a tohost write
 }
 
+// ErrNoToHost reports a test ELF without a tohost symbol.
+var ErrNoToHost = errors.New("ELF has no tohost symbol")
+
 // RunTest loads a riscv-tests style ELF (symbol "tohost" required), runs it
-// in M-mode from its entry point, and reports the tohost outcome.
+// in M-mode from its entry point, and reports the tohost outcome: 1 is a
+// pass, N<<1|1 is a failure of test N (maxInsns = 0: no limit).
 func RunTest(ctx context.Context, elf []byte, cfg Config, maxInsns uint64) (TestResult, error) {
-	return TestResult{}, errors.New("not yet")
+	m, err := New(cfg)
+	if err != nil {
+		return TestResult{}, err
+	}
+	img, err := m.LoadELF(elf)
+	if err != nil {
+		return TestResult{}, err
+	}
+	tohost, ok := img.Symbols["tohost"]
+	if !ok {
+		return TestResult{}, ErrNoToHost
+	}
+	m.WatchToHost(tohost)
+	stop, err := m.Run(ctx, maxInsns)
+	res := TestResult{Instret: m.Instret()}
+	if err != nil {
+		return res, err
+	}
+	switch stop.Reason {
+	case StopLimit:
+		res.HitLimit = true
+	case StopToHost:
+		res.ToHost = stop.ToHost
+		res.Passed = stop.ToHost == 1
+		if !res.Passed {
+			res.FailedTest = stop.ToHost >> 1
+		}
+	default:
+		return res, fmt.Errorf("run test: unexpected stop %d", stop.Reason)
+	}
+	return res, nil
 }

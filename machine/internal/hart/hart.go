@@ -1,0 +1,213 @@
+// Package hart interprets one RV64GC hart: the integer, M, A, F, D and C
+// extensions, Zicsr, Zifencei and Zicntr, machine, supervisor and user
+// modes, and Sv39/Sv48 paging (RISC-V unprivileged ISA 20191213 and
+// privileged architecture 20211203).
+//
+// Every guest-visible result is a pure function of the initial state and the
+// instructions executed: floating point goes through the integer-only
+// softfloat package, time is derived from the retired-instruction count, and
+// interrupts are taken only at instruction boundaries computed from that
+// count. The hart never panics on guest input: anything the guest does wrong
+// becomes a guest-visible trap.
+package hart
+
+import (
+	"github.com/reprovm/reprovm/machine/internal/bus"
+	"github.com/reprovm/reprovm/machine/internal/rv"
+)
+
+// Priv is a privilege mode, encoded as in mstatus.MPP.
+type Priv uint8
+
+const (
+	PrivU Priv = 0
+	PrivS Priv = 1
+	PrivM Priv = 3
+)
+
+// InsnsPerTick is how many cycles make one tick of mtime. The hart counts one
+// cycle per retired instruction, plus the cycles WFI skips, so the guest sees
+// a 1 GHz single-issue hart with a 10 MHz timebase. The FDT's
+// timebase-frequency must say TimebaseHz.
+const (
+	InsnsPerTick = 100
+	TimebaseHz   = 10_000_000
+)
+
+// StopReason says why Run returned.
+type StopReason uint8
+
+const (
+	StopNone   StopReason = iota
+	StopLimit             // the instruction limit was reached
+	StopToHost            // the watched tohost word became non-zero
+	StopECall             // ecall from U-mode with UserECallStops set
+)
+
+// accessKind indexes the three software TLBs.
+type accessKind uint8
+
+const (
+	accFetch accessKind = iota
+	accLoad
+	accStore
+)
+
+const (
+	pageShift = 12
+	pageSize  = 1 << pageShift
+	pageMask  = pageSize - 1
+	tlbSize   = 256
+	noPage    = ^uint64(0) // a virtual page tag that never matches
+)
+
+// tlbEntry caches one 4 KiB virtual page. tag is the page's virtual address
+// with the access key of accessKey in its low 12 bits, so entries made for
+// another privilege or another SUM/MXR setting never hit. off is the page's
+// offset in RAM. Only RAM pages are cached; device pages always take the
+// slow path.
+type tlbEntry struct {
+	tag  uint64
+	off  uint64
+	code *codePage // fetch TLB only
+}
+
+// codePage is the decode cache of one physical RAM page: a slot for every
+// 2-byte position, decoded on first execution. A store to the page drops it.
+type codePage struct {
+	insts [pageSize / 2]rv.Inst
+	off   uint64 // RAM offset of the page
+}
+
+// Hart is the architectural state of one hart plus the caches that speed it
+// up. The caches never change a guest-visible result.
+type Hart struct {
+	X    [32]uint64
+	F    [32]uint64
+	PC   uint64
+	Priv Priv
+
+	bus *bus.Bus
+	ram []byte
+
+	// Counters. instret counts retired instructions since New and is never
+	// written by the guest; idle counts the cycles WFI skipped.
+	instret, idle uint64
+	// Offsets that guest writes to minstret, mcycle and mtime introduce.
+	instretOff, cycleOff, mtimeOff uint64
+	mtimecmp                       uint64
+
+	csr csrFile
+
+	// LR/SC reservation (physical address).
+	resValid bool
+	resAddr  uint64
+
+	tlb       [3][tlbSize]tlbEntry
+	key       [3]uint64
+	code      []*codePage // by RAM page number
+	cur       *codePage   // decode cache of the page at curVPage
+	curVPage  uint64
+	crossPage rv.Inst // an instruction that spans two pages, decoded per use
+
+	// Pending trap, set by the function that detected it.
+	trapCause, trapVal uint64
+
+	// watch is the physical address of a 64-bit tohost word, or 0.
+	watch  uint64
+	ToHost uint64
+
+	// UserECallStops makes an ecall from U-mode stop Run (StopECall) instead
+	// of trapping, for harnesses that emulate system calls.
+	UserECallStops bool
+
+	stop      StopReason
+	limit     uint64 // Run returns when instret reaches it
+	nextEvent uint64 // instret at which Run must look at interrupts and stops
+}
+
+// New returns a hart on b, reset to M-mode at pc.
+func New(b *bus.Bus, pc uint64) *Hart {
+	h := &Hart{bus: b, ram: b.RAM}
+	h.code = make([]*codePage, len(b.RAM)/pageSize)
+	h.Reset(pc)
+	return h
+}
+
+// Reset puts the hart in M-mode at pc, with every register and CSR at its
+// reset value and all caches empty. Counters keep counting.
+func (h *Hart) Reset(pc uint64) {
+	h.X = [32]uint64{}
+	h.F = [32]uint64{}
+	h.PC = pc
+	h.Priv = PrivM
+	h.csr = csrFile{}
+	h.mtimecmp = ^uint64(0)
+	h.resValid = false
+	h.stop = StopNone
+	h.flushTLB()
+	h.updateKeys()
+}
+
+// Instret returns the number of instructions retired since New.
+func (h *Hart) Instret() uint64 { return h.instret }
+
+// Cycles returns the cycle count: retired instructions plus skipped idle cycles.
+func (h *Hart) Cycles() uint64 { return h.instret + h.idle }
+
+// FCSR returns fcsr (frm<<5 | fflags).
+func (h *Hart) FCSR() uint32 { return uint32(h.csr.frm)<<5 | uint32(h.csr.fflags) }
+
+// SetWatch makes a store that leaves the 64-bit word at physical address pa
+// non-zero stop Run with StopToHost. Zero turns watching off.
+func (h *Hart) SetWatch(pa uint64) {
+	h.watch = pa
+	h.flushTLB()
+}
+
+// MTime returns the current value of the machine timer.
+func (h *Hart) MTime() uint64 { return h.Cycles()/InsnsPerTick + h.mtimeOff }
+
+// SetMTime sets the machine timer.
+func (h *Hart) SetMTime(v uint64) {
+	h.mtimeOff = v - h.Cycles()/InsnsPerTick
+	h.recheck()
+}
+
+// MTimeCmp returns mtimecmp.
+func (h *Hart) MTimeCmp() uint64 { return h.mtimecmp }
+
+// SetMTimeCmp sets mtimecmp.
+func (h *Hart) SetMTimeCmp(v uint64) {
+	h.mtimecmp = v
+	h.recheck()
+}
+
+// SetPending sets or clears interrupt-pending bits driven by devices
+// (MSIP from the CLINT, MEIP and SEIP from an interrupt controller).
+func (h *Hart) SetPending(mask uint64, on bool) {
+	if on {
+		h.csr.mip |= mask
+	} else {
+		h.csr.mip &^= mask
+	}
+	h.recheck()
+}
+
+// Pending returns the device-driven mip bits.
+func (h *Hart) Pending() uint64 { return h.csr.mip }
+
+// recheck makes Run look at interrupts and stops before the next instruction.
+func (h *Hart) recheck() { h.nextEvent = 0 }
+
+// EnterUserMode puts the hart in U-mode at pc with bare addressing and the
+// FPU on (mstatus.FS = Initial), and makes a U-mode ecall stop Run.
+func (h *Hart) EnterUserMode(pc uint64) {
+	h.PC = pc
+	h.Priv = PrivU
+	h.csr.satp = 0
+	h.csr.mstatus = h.csr.mstatus&^mstatusFS | 1<<13
+	h.UserECallStops = true
+	h.flushTLB()
+	h.privChanged()
+}

@@ -1,0 +1,221 @@
+package hart
+
+import "encoding/binary"
+
+// PTE bits (privileged spec §4.3.1).
+const (
+	pteV = 1 << 0
+	pteR = 1 << 1
+	pteW = 1 << 2
+	pteX = 1 << 3
+	pteU = 1 << 4
+	pteA = 1 << 6
+	pteD = 1 << 7
+	// Bits 63:54 are reserved (Svnapot, Svpbmt are not implemented) and
+	// must be zero, else the walk raises a page fault.
+	pteReserved = 0x3ff << 54
+	ptePPNMask  = (1<<44 - 1) << 10
+)
+
+// effectivePriv returns the privilege used for loads and stores: MPP when
+// MPRV is set in M-mode (privileged spec §3.1.6.3).
+func (h *Hart) effectivePriv() Priv {
+	if h.Priv == PrivM && h.csr.mstatus&mstatusMPRV != 0 {
+		return Priv(h.csr.mstatus >> 11 & 3)
+	}
+	return h.Priv
+}
+
+// updateKeys recomputes the TLB access keys after a change of privilege or
+// of mstatus. An entry is only used under the key it was filled with, so
+// such changes need no flush.
+func (h *Hart) updateKeys() {
+	st := h.csr.mstatus
+	ep := uint64(h.effectivePriv())
+	sum := st >> 18 & 1
+	mxr := st >> 19 & 1
+	h.key[accFetch] = 1 | uint64(h.Priv)<<1
+	h.key[accLoad] = 1 | ep<<1 | sum<<3 | mxr<<4
+	h.key[accStore] = 1 | ep<<1 | sum<<3
+	h.curVPage = noPage
+}
+
+// flushTLB empties all three TLBs (sfence.vma, satp writes).
+func (h *Hart) flushTLB() {
+	for k := range h.tlb {
+		for i := range h.tlb[k] {
+			h.tlb[k][i] = tlbEntry{tag: noPage}
+		}
+	}
+	h.curVPage = noPage
+}
+
+// flushTLBPage drops the entries for the virtual page of va.
+func (h *Hart) flushTLBPage(va uint64) {
+	i := va >> pageShift % tlbSize
+	for k := range h.tlb {
+		if h.tlb[k][i].tag&^pageMask == va&^pageMask {
+			h.tlb[k][i] = tlbEntry{tag: noPage}
+		}
+	}
+	h.curVPage = noPage
+}
+
+// translate maps va to a physical address for an access of the given kind,
+// walking the page table and setting A and D (privileged spec §4.3.2 with
+// hardware A/D updating). On failure it records the page or access fault.
+func (h *Hart) translate(va uint64, kind accessKind) (uint64, bool) {
+	priv := h.Priv
+	if kind != accFetch {
+		priv = h.effectivePriv()
+	}
+	satp := h.csr.satp
+	mode := satp >> 60
+	if priv == PrivM || mode == satpBare {
+		return va, true
+	}
+	levels, vaBits := 3, uint(39)
+	if mode == satpSv48 {
+		levels, vaBits = 4, 48
+	}
+	// The address must be the sign extension of its top translated bit.
+	if uint64(int64(va<<(64-vaBits))>>(64-vaBits)) != va {
+		return 0, h.raise(pageFault[kind], va)
+	}
+	st := h.csr.mstatus
+	table := (satp & (1<<44 - 1)) << pageShift
+	for i := levels - 1; i >= 0; i-- {
+		vpn := va >> (pageShift + 9*uint(i)) & 511
+		pteAddr := table + vpn*8
+		off, ok := h.bus.InRAM(pteAddr, 8)
+		if !ok {
+			return 0, h.raise(accessFault[kind], va)
+		}
+		pte := binary.LittleEndian.Uint64(h.ram[off:])
+		if pte&pteV == 0 || pte&(pteR|pteW) == pteW || pte&pteReserved != 0 {
+			return 0, h.raise(pageFault[kind], va)
+		}
+		ppn := (pte & ptePPNMask) >> 10
+		if pte&(pteR|pteX) == 0 { // pointer to the next level
+			table = ppn << pageShift
+			continue
+		}
+		// Leaf: check permissions.
+		if pte&pteU != 0 {
+			if priv == PrivS && (kind == accFetch || st&mstatusSUM == 0) {
+				return 0, h.raise(pageFault[kind], va)
+			}
+		} else if priv == PrivU {
+			return 0, h.raise(pageFault[kind], va)
+		}
+		switch kind {
+		case accFetch:
+			ok = pte&pteX != 0
+		case accLoad:
+			ok = pte&pteR != 0 || st&mstatusMXR != 0 && pte&pteX != 0
+		default:
+			ok = pte&pteW != 0
+		}
+		if !ok {
+			return 0, h.raise(pageFault[kind], va)
+		}
+		// A superpage's PPN must be aligned to its size.
+		low := uint64(1)<<(9*uint(i)) - 1
+		if ppn&low != 0 {
+			return 0, h.raise(pageFault[kind], va)
+		}
+		want := uint64(pteA)
+		if kind == accStore {
+			want |= pteD
+		}
+		if pte&want != want {
+			binary.LittleEndian.PutUint64(h.ram[off:], pte|want)
+			h.ramWritten(off, 8)
+		}
+		pa := (ppn|va>>pageShift&low)<<pageShift | va&pageMask
+		return pa, true
+	}
+	return 0, h.raise(pageFault[kind], va)
+}
+
+// codePageFor returns the decode cache of the RAM page at offset off,
+// creating it if needed. While a page has a decode cache, stores to it take
+// the slow path, which drops the cache; so the cache never holds stale code
+// and fence.i has nothing left to do.
+func (h *Hart) codePageFor(off uint64) *codePage {
+	n := off >> pageShift
+	if cp := h.code[n]; cp != nil {
+		return cp
+	}
+	cp := &codePage{off: off &^ pageMask}
+	h.code[n] = cp
+	h.dropStoreTLB(n)
+	return cp
+}
+
+// dropStoreTLB removes the store-TLB entries of RAM page n, so that stores
+// to it take the slow path.
+func (h *Hart) dropStoreTLB(n uint64) {
+	for i := range h.tlb[accStore] {
+		e := &h.tlb[accStore][i]
+		if e.tag != noPage && e.off>>pageShift == n {
+			*e = tlbEntry{tag: noPage}
+		}
+	}
+}
+
+// ramWritten must follow every write to RAM that bypasses the store TLB
+// (slow-path stores, AMOs, page-table A/D updates, device DMA). It drops
+// stale decoded code, breaks an LR reservation on the written granule,
+// and notices writes to the watched tohost word.
+func (h *Hart) ramWritten(off, n uint64) {
+	first, last := off>>pageShift, (off+n-1)>>pageShift
+	for p := first; p <= last && p < uint64(len(h.code)); p++ {
+		if cp := h.code[p]; cp != nil {
+			h.code[p] = nil
+			for i := range h.tlb[accFetch] {
+				if h.tlb[accFetch][i].code == cp {
+					h.tlb[accFetch][i] = tlbEntry{tag: noPage}
+				}
+			}
+			if h.cur == cp {
+				h.curVPage = noPage
+			}
+		}
+	}
+	pa := h.bus.RAMBase + off
+	if h.resValid && pa < h.resAddr&^7+8 && h.resAddr&^7 < pa+n {
+		h.resValid = false
+	}
+	if h.watch != 0 && pa < h.watch+8 && h.watch < pa+n {
+		if woff, ok := h.bus.InRAM(h.watch, 8); ok {
+			if v := binary.LittleEndian.Uint64(h.ram[woff:]); v != 0 {
+				h.ToHost = v
+				h.stop = StopToHost
+				h.recheck()
+			}
+		}
+	}
+}
+
+// WrittenByDevice tells the hart that a device wrote guest RAM at physical
+// address pa, so caches of that memory are dropped.
+func (h *Hart) WrittenByDevice(pa, n uint64) {
+	if off, ok := h.bus.InRAM(pa, n); ok && n > 0 {
+		h.ramWritten(off, n)
+	}
+}
+
+// storeCacheable reports whether stores to RAM page n may use the store TLB.
+func (h *Hart) storeCacheable(n uint64) bool {
+	if h.code[n] != nil {
+		return false
+	}
+	if h.watch != 0 && (h.watch-h.bus.RAMBase)>>pageShift == n {
+		return false
+	}
+	if h.resValid && (h.resAddr-h.bus.RAMBase)>>pageShift == n {
+		return false
+	}
+	return true
+}
