@@ -38,6 +38,8 @@ var isaTests = []isaTest{
 	// QEMU 7.2 reports misaligned AMOs as load-misaligned and AMO access
 	// faults as load access faults, and lets a misaligned SC fail silently.
 	{name: "rv64ua", src: "rv64ua.S", qemuQuirks: true},
+	{name: "rv64uf", src: "rv64uf.S"},
+	{name: "rv64ud", src: "rv64ud.S"},
 }
 
 // isaMaxInsns bounds each program; the largest needs well under a million.
