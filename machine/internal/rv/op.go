@@ -10,8 +10,6 @@ package rv
 // of a decode cache is recognisably "not decoded".
 type Op uint8
 
-//go:generate stringer -type=Op -trimprefix=Op  (hand-written names in names.go)
-
 const (
 	OpUndecoded Op = iota // zero value: slot not yet decoded
 	OpIllegal
