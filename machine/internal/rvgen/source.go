@@ -21,12 +21,13 @@ const (
 )
 
 // GCCArgs are the riscv64-linux-gnu-gcc arguments that turn Source output
-// into a static ELF linked at 0x80000000, where both the hart's RAM and
-// qemu-riscv64's user address space accept it. Linker relaxation is off:
+// into a static ELF whose first segment (ELF headers, then .text) starts at
+// 0x80000000, the base of the hart's RAM, which qemu-riscv64's user address
+// space accepts too. (-Ttext would leave the headers below RAM.) Linker relaxation is off:
 // it would rewrite lla to gp-relative addressing, and the body clobbers gp.
 var GCCArgs = []string{
 	"-march=rv64gc", "-mabi=lp64d", "-nostdlib", "-static",
-	"-Wl,--no-relax", "-Wl,-Ttext=0x80000000", "-Wl,--build-id=none",
+	"-Wl,--no-relax", "-Wl,-Ttext-segment=0x80000000", "-Wl,--build-id=none",
 }
 
 // Linux system call numbers (riscv64 uses the generic table).
