@@ -73,10 +73,12 @@ type tlbEntry struct {
 }
 
 // codePage is the decode cache of one physical RAM page: a slot for every
-// 2-byte position, decoded on first execution. A store to the page drops it.
+// 2-byte position, decoded on first execution. Stores to the page clear the
+// slots they touch (see codeWritten).
 type codePage struct {
-	insts [pageSize / 2]rv.Inst
-	off   uint64 // RAM offset of the page
+	insts  [pageSize / 2]rv.Inst
+	off    uint64 // RAM offset of the page
+	writes int    // stores seen since the page was decoded (see codeDropWrites)
 }
 
 // Hart is the architectural state of one hart plus the caches that speed it

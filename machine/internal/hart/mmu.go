@@ -1,6 +1,10 @@
 package hart
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/reprovm/reprovm/machine/internal/rv"
+)
 
 // PTE bits (privileged spec §4.3.1).
 const (
@@ -139,8 +143,7 @@ func (h *Hart) translate(va uint64, kind accessKind) (uint64, bool) {
 }
 
 // codePageFor returns the decode cache of the RAM page at offset off,
-// creating it if needed. While a page has a decode cache, stores to it take
-// the slow path, which drops the cache; so the cache never holds stale code
+
 // and fence.i has nothing left to do.
 func (h *Hart) codePageFor(off uint64) *codePage {
 	n := off >> pageShift
@@ -165,22 +168,13 @@ func (h *Hart) dropStoreTLB(n uint64) {
 }
 
 // ramWritten must follow every write to RAM that bypasses the store TLB
-// (slow-path stores, AMOs, page-table A/D updates, device DMA). It drops
-// stale decoded code, breaks an LR reservation on the written granule,
-// and notices writes to the watched tohost word.
+// (slow-path stores, AMOs, page-table A/D updates, device DMA). It forgets
+// decoded instructions that the write touched, breaks an LR reservation on
+// the written granule, and notices writes to the watched tohost word.
 func (h *Hart) ramWritten(off, n uint64) {
-	first, last := off>>pageShift, (off+n-1)>>pageShift
-	for p := first; p <= last && p < uint64(len(h.code)); p++ {
+	for p := off >> pageShift; p <= (off+n-1)>>pageShift && p < uint64(len(h.code)); p++ {
 		if cp := h.code[p]; cp != nil {
-			h.code[p] = nil
-			for i := range h.tlb[accFetch] {
-				if h.tlb[accFetch][i].code == cp {
-					h.tlb[accFetch][i] = tlbEntry{tag: noPage}
-				}
-			}
-			if h.cur == cp {
-				h.curVPage = noPage
-			}
+			h.codeWritten(cp, off, n)
 		}
 	}
 	pa := h.bus.RAMBase + off
@@ -195,6 +189,36 @@ func (h *Hart) ramWritten(off, n uint64) {
 				h.recheck()
 			}
 		}
+	}
+}
+
+// codeDropWrites is how many writes a page with decoded code takes before
+// its decode cache is dropped: a page that was code and became data (a
+// reused physical page) must not keep every store on the slow path.
+const codeDropWrites = 256
+
+// codeWritten forgets the decoded instructions of cp that overlap the
+// written bytes [off, off+n), including a 4-byte instruction starting two
+// bytes before them. The slot being executed may be cleared; the executor
+// holds its own pointer, so the instruction completes as decoded.
+func (h *Hart) codeWritten(cp *codePage, off, n uint64) {
+	cp.writes++
+	if cp.writes > codeDropWrites {
+		h.code[cp.off>>pageShift] = nil
+		for i := range h.tlb[accFetch] {
+			if h.tlb[accFetch][i].code == cp {
+				h.tlb[accFetch][i] = tlbEntry{tag: noPage}
+			}
+		}
+		if h.cur == cp {
+			h.curVPage = noPage
+		}
+		return
+	}
+	lo := max(off, cp.off+2) - 2
+	hi := min(off+n, cp.off+pageSize)
+	for a := lo &^ 1; a < hi; a += 2 {
+		cp.insts[(a-cp.off)>>1] = rv.Inst{}
 	}
 }
 
