@@ -40,6 +40,9 @@ var isaTests = []isaTest{
 	{name: "rv64ua", src: "rv64ua.S", qemuQuirks: true},
 	{name: "rv64uf", src: "rv64uf.S"},
 	{name: "rv64ud", src: "rv64ud.S"},
+	{name: "rv64uc", src: "rv64uc.S"},
+	// QEMU's spike machine has no time CSR.
+	{name: "csr", src: "csr.S", qemuQuirks: true},
 }
 
 // isaMaxInsns bounds each program; the largest needs well under a million.
@@ -107,7 +110,11 @@ func TestISAOnQEMU(t *testing.T) {
 			elf, _ := buildISA(t, tc, defs...)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cmd := exec.CommandContext(ctx, qemu, "-M", "spike", "-bios", "none",
+			// h=false: QEMU 7.2 enables the hypervisor extension by default, and
+			// misa must match reprovm's. -icount makes instret count retired
+			// instructions exactly (otherwise QEMU derives it from host ticks).
+			cmd := exec.CommandContext(ctx, qemu, "-M", "spike", "-cpu", "rv64,h=false",
+				"-icount", "shift=0,sleep=off", "-bios", "none",
 				"-m", "256M", "-nographic", "-kernel", elf)
 			out, err := cmd.CombinedOutput()
 			if ctx.Err() != nil {
