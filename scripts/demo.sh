@@ -18,7 +18,7 @@ riscv64-linux-gnu-gcc -O2 -march=rv64gc -mabi=lp64d -mcmodel=medany \
 	-nostdlib -nostartfiles -Wall -Wextra \
 	-Wl,--build-id=none -Wl,--no-warn-rwx-segments -T testdata/demo/link.ld \
 	-o "$elf" testdata/demo/start.S testdata/demo/demo.c
-echo "demo: built $elf ($(sha256sum "$elf" | cut -c1-16)…)"
+echo "demo: built $elf, sha256 $(sha256sum "$elf" | cut -d" " -f1)"
 
 counts=()
 for i in 1 2; do
