@@ -43,6 +43,8 @@ var isaTests = []isaTest{
 	{name: "rv64uc", src: "rv64uc.S"},
 	// QEMU's spike machine has no time CSR.
 	{name: "csr", src: "csr.S", qemuQuirks: true},
+	// QEMU 7.2 writes mtval = 0 for ebreak and keeps MPRV on mret to S.
+	{name: "traps", src: "traps.S", qemuQuirks: true},
 }
 
 // isaMaxInsns bounds each program; the largest needs well under a million.

@@ -87,6 +87,7 @@
 #define TR_STATUS 48
 #define TR_COUNT  56
 #define TR_RESUME 64
+#define TR_VEC    72  /* set by vectored-mode stubs in priv tests */
 #define SAVE_SIZE 128
 
 /* TEST n: start test case n. */
