@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 fuzztime=${1:-30s}
 found=0
 for pkg in $(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' ./...); do
-	for target in $(go test -list '^Fuzz' "$pkg" | grep '^Fuzz' || true); do
+	list=$(go test -list '^Fuzz' "$pkg")
+	for target in $(grep '^Fuzz' <<<"$list" || true); do
 		found=$((found + 1))
-		echo "fuzz: $pkg $target for $fuzztime"
+		echo "fuzz-go: $pkg $target for $fuzztime"
 		go test "$pkg" -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime"
 	done
 done
-echo "fuzz: ran $found Go fuzz targets"
+echo "fuzz-go: ran $found Go fuzz targets"
