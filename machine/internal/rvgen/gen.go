@@ -46,6 +46,8 @@ func (g *gen) item() Item {
 		it = g.compressed()
 	case w < 92:
 		it = g.fcsr()
+	case w < 93:
+		it = g.hint()
 	default:
 		it = g.control()
 	}
