@@ -45,6 +45,8 @@ var isaTests = []isaTest{
 	{name: "csr", src: "csr.S", qemuQuirks: true},
 	// QEMU 7.2 writes mtval = 0 for ebreak and keeps MPRV on mret to S.
 	{name: "traps", src: "traps.S", qemuQuirks: true},
+	// QEMU 7.2 takes a pending SSI before a pending MSI.
+	{name: "interrupts", src: "interrupts.S", qemuQuirks: true},
 }
 
 // isaMaxInsns bounds each program; the largest needs well under a million.
