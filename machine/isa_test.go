@@ -47,6 +47,9 @@ var isaTests = []isaTest{
 	{name: "traps", src: "traps.S", qemuQuirks: true},
 	// QEMU 7.2 takes a pending SSI before a pending MSI.
 	{name: "interrupts", src: "interrupts.S", qemuQuirks: true},
+	// QEMU 7.2 implements Sv57, so its satp accepts mode 10.
+	{name: "vm-sv39", src: "vm.S", qemuQuirks: true},
+	{name: "vm-sv48", src: "vm.S", defines: []string{"SV48"}, qemuQuirks: true},
 }
 
 // isaMaxInsns bounds each program; the largest needs well under a million.
