@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -69,7 +70,7 @@ func buildISA(t *testing.T, tc isaTest, defines ...string) (string, []byte) {
 		"-Wl,--no-warn-rwx-segments", "-Wl,--build-id=none",
 		"-I", dir, "-T", filepath.Join(dir, "link.ld"),
 	}
-	for _, d := range append(tc.defines, defines...) {
+	for _, d := range slices.Concat(tc.defines, defines) {
 		args = append(args, "-D"+d)
 	}
 	args = append(args, filepath.Join(dir, tc.src))
@@ -99,9 +100,8 @@ func TestISA(t *testing.T) {
 	}
 }
 
-// TestISAOnQEMU runs the same programs on QEMU's spike machine, whose HTIF
-// device exits with status 0 on a tohost write of 1 and with status N on a
-// write of N<<1|1. This proves the suite itself against a reference.
+// TestISAOnQEMU runs the same programs on QEMU's spike machine to prove the
+// suite itself against a reference.
 func TestISAOnQEMU(t *testing.T) {
 	for _, tc := range isaTests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,32 +109,67 @@ func TestISAOnQEMU(t *testing.T) {
 				t.Skip("reprovm-only: " + tc.qemuSkip)
 			}
 			t.Parallel()
-			qemu := rvtest.Tool(t, "qemu-system-riscv64")
-			var defs []string
-			if tc.qemuQuirks {
-				defs = append(defs, "QEMU_QUIRKS")
-			}
-			elf, _ := buildISA(t, tc, defs...)
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			// h=false: QEMU 7.2 enables the hypervisor extension by default, and
-			// misa must match reprovm's. -icount makes instret count retired
-			// instructions exactly (otherwise QEMU derives it from host ticks).
-			cmd := exec.CommandContext(ctx, qemu, "-M", "spike", "-cpu", "rv64,h=false",
-				"-icount", "shift=0,sleep=off", "-bios", "none",
-				"-m", "256M", "-nographic", "-kernel", elf)
-			out, err := cmd.CombinedOutput()
-			if ctx.Err() != nil {
-				t.Fatalf("QEMU timed out (no tohost write)\n%s", out)
-			}
-			var exit *exec.ExitError
-			if errors.As(err, &exit) {
+			if code := runISAOnQEMU(t, tc); code != 0 {
 				// The exit status keeps only the low 8 bits of N.
-				t.Fatalf("test case N failed on QEMU, N mod 256 = %d\n%s", exit.ExitCode(), out)
-			}
-			if err != nil {
-				t.Fatalf("QEMU: %v\n%s", err, out)
+				t.Fatalf("test case N failed on QEMU, N mod 256 = %d", code)
 			}
 		})
 	}
+}
+
+// runISAOnQEMU builds tc (with QEMU_QUIRKS if it asks for them) and runs it on
+// QEMU's spike machine, whose HTIF device exits with status 0 on a tohost
+// write of 1 and with status N (mod 256) on a write of N<<1|1. It returns
+// that status and fails the test if QEMU does not exit in time.
+func runISAOnQEMU(t *testing.T, tc isaTest) int {
+	t.Helper()
+	qemu := rvtest.Tool(t, "qemu-system-riscv64")
+	var defs []string
+	if tc.qemuQuirks {
+		defs = append(defs, "QEMU_QUIRKS")
+	}
+	elf, _ := buildISA(t, tc, defs...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// h=false: QEMU 7.2 enables the hypervisor extension by default, and
+	// misa must match reprovm's. -icount makes instret count retired
+	// instructions exactly (otherwise QEMU derives it from host ticks);
+	// sleep=off lets wfi jump to the next timer deadline at once.
+	cmd := exec.CommandContext(ctx, qemu, "-M", "spike", "-cpu", "rv64,h=false",
+		"-icount", "shift=0,sleep=off", "-bios", "none",
+		"-m", "256M", "-nographic", "-kernel", elf)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("QEMU timed out (no tohost write)\n%s", out)
+	}
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("QEMU: %v\n%s", err, out)
+	}
+	return 0
+}
+
+// TestISASelfCheck runs a program that fails test case 300 on purpose, to
+// prove that a failing case is reported with its number by reprovm and by
+// QEMU (whose exit status keeps only N mod 256).
+func TestISASelfCheck(t *testing.T) {
+	tc := isaTest{name: "selfcheck_fail", src: "selfcheck_fail.S"}
+	t.Run("reprovm", func(t *testing.T) {
+		_, elf := buildISA(t, tc)
+		res, err := machine.RunTest(context.Background(), elf, machine.Config{}, isaMaxInsns)
+		if err != nil {
+			t.Fatalf("RunTest: %v", err)
+		}
+		if res.Passed || res.HitLimit || res.FailedTest != 300 {
+			t.Fatalf("got %+v, want test case 300 to fail", res)
+		}
+	})
+	t.Run("qemu", func(t *testing.T) {
+		if code := runISAOnQEMU(t, tc); code != 300%256 {
+			t.Fatalf("QEMU exit status %d, want %d", code, 300%256)
+		}
+	})
 }

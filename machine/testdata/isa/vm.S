@@ -12,6 +12,7 @@
  *     3 S execute-only 4 invalid        5 S read-only
  *     6 W without R    7 S data whose target moves (sfence.vma tests)
  *     8 a non-leaf PTE at the last level
+ *     9 a valid leaf whose physical page is not memory (0x40000000)
  *   Sv48 only: VA 0x8000000000  512 GiB superpage -> PA 0,
  *              VA 0x10000000000 misaligned 512 GiB superpage.
  *
@@ -107,6 +108,8 @@ RVTEST_CODE_BEGIN
 	SETPTE l0, 7, PTE_V | PTE_R | PTE_W | PTE_A | PTE_D
 	la a0, p2
 	SETPTE l0, 8, PTE_V
+	li a0, 0x40000000
+	SETPTE l0, 9, PTE_V | PTE_R | PTE_W | PTE_X | PTE_A | PTE_D
 #ifdef SV48
 	la a0, l2
 	SETPTE l3, 0, PTE_V
@@ -363,6 +366,32 @@ RVTEST_CODE_BEGIN
 1:	jalr a1
 2:	EXPECT_TRAP TR_CAUSE, CAUSE_FETCH_PAGE
 	EXPECT_TRAP TR_TVAL, VA(5)
+
+/* a valid translation to a hole in the physical map: access fault, tval = VA */
+	TEST 55
+	CLEAR_TRAPS
+	RESUME 2f
+	li a1, VA(9) + 0x48
+	ENTER_S 1f
+1:	ld a0, 0(a1)
+	ecall
+2:	EXPECT_M_TRAP CAUSE_LOAD_ACCESS, 1b
+	EXPECT_TRAP TR_TVAL, VA(9) + 0x48
+	TEST 56
+	RESUME 2f
+	li a1, VA(9) + 0x50
+	ENTER_S 1f
+1:	sd a0, 0(a1)
+	ecall
+2:	EXPECT_M_TRAP CAUSE_STORE_ACCESS, 1b
+	EXPECT_TRAP TR_TVAL, VA(9) + 0x50
+	TEST 57
+	RESUME 2f
+	li a1, VA(9) + 0x60
+	ENTER_S 1f
+1:	jr a1
+2:	EXPECT_TRAP TR_CAUSE, CAUSE_FETCH_ACCESS
+	EXPECT_TRAP TR_TVAL, VA(9) + 0x60
 
 /* MXR: loads from execute-only pages */
 	TEST 50
