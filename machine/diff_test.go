@@ -3,7 +3,6 @@ package machine_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -224,7 +223,7 @@ func minimise(t *testing.T, qemu string, p *rvgen.Program) string {
 			fmt.Fprintf(&b, "state after it (qemu != hart):\n\t%s\n", strings.Join(rvgen.Diff(rs, hs), "\n\t"))
 		}
 	}
-	if hartErr != nil && !errors.Is(hartErr, context.Canceled) && (n < 0 || chunk(hart, n) != nil) {
+	if hartErr != nil && (n < 0 || chunk(hart, n) != nil) {
 		fmt.Fprintf(&b, "hart error: %v\n", hartErr)
 	}
 	fmt.Fprintf(&b, "program:\n%s", p.Listing())

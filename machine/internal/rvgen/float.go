@@ -1,5 +1,7 @@
 package rvgen
 
+import "fmt"
+
 // F and D extensions (Volume I, chapters 11, 12 and 13 of the 2019 manual;
 // "F" and "D" chapters in later editions).
 
@@ -7,6 +9,9 @@ package rvgen
 // nothing (the assembler then encodes dyn). The dynamic mode is whatever the
 // last fcsr item left in frm, always 0-4, so dyn never raises an exception.
 func (g *gen) rm() string {
+	if g.staticRM {
+		return ", " + oneOf(g.r, "rne", "rtz", "rdn", "rup", "rmm")
+	}
 	switch g.r.IntN(8) {
 	case 0, 1, 2:
 		return ""
@@ -88,10 +93,10 @@ func (g *gen) float() Item {
 	return g.lines("fs%s %s, %d(%s)", memSuffix, src, off, base)
 }
 
-// fcsr returns an access to fflags, frm or fcsr (Volume I, 11.2). Values
-// written to frm are always valid modes (0-4).
+// fcsr returns an access to fflags, frm or fcsr (Volume I, 11.2). Between
+// items frm always holds a valid mode (0-4), so dyn never traps.
 func (g *gen) fcsr() Item {
-	switch g.r.IntN(12) {
+	switch g.r.IntN(13) {
 	case 0:
 		return g.lines("fsrmi %s, %d", g.xd(), g.r.IntN(5))
 	case 1:
@@ -116,7 +121,27 @@ func (g *gen) fcsr() Item {
 			v |= g.r.Uint64() &^ 0xff
 		}
 		return g.lines("li %s, %d\nfscsr %s, %s", t, int64(v), g.xd(), t)
+	case 10:
+		return g.badFRM()
 	}
 	// Rounding-mode changes are the point of these items: make them common.
 	return g.lines("fsrmi %d", g.r.IntN(5))
+}
+
+// badFRM leaves frm holding a reserved value (5-7) or whatever the low
+// three bits of a random register give, runs a floating-point instruction
+// with a static rounding mode, which must not trap, reads frm back, and
+// restores a valid mode. Only the dynamic mode is illegal with frm 5-7
+// (Volume I, 11.2).
+func (g *gen) badFRM() Item {
+	set := fmt.Sprintf("fsrmi %s, %d", g.xd(), 5+g.r.IntN(3))
+	if g.r.IntN(2) == 0 {
+		set = fmt.Sprintf("fsrm %s, %s", g.xd(), g.xs())
+	}
+	g.staticRM = true
+	op := g.float()
+	g.staticRM = false
+	lines := append([]string{set}, op.Lines...)
+	lines = append(lines, fmt.Sprintf("frrm %s", g.xd()), fmt.Sprintf("fsrmi %d", g.r.IntN(5)))
+	return Item{Lines: lines}
 }

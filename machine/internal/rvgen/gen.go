@@ -24,6 +24,9 @@ type gen struct {
 	// drawn from them so that results flow into later instructions.
 	recentX, recentF []int
 	uses             []string
+	// staticRM makes rm choose only static rounding modes, for items that
+	// run with an invalid frm.
+	staticRM bool
 }
 
 // item returns a random body item.
@@ -48,6 +51,8 @@ func (g *gen) item() Item {
 		it = g.fcsr()
 	case w < 93:
 		it = g.hint()
+	case w < 94:
+		it = g.selfModify()
 	default:
 		it = g.control()
 	}

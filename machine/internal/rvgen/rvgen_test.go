@@ -58,7 +58,7 @@ beq bne blt bge bltu bgeu jal jalr
 c.addi4spn c.lw c.ld c.fld c.sw c.sd c.fsd c.nop c.addi c.addiw c.li c.lui
 c.addi16sp c.srli c.srai c.andi c.sub c.xor c.or c.and c.subw c.addw c.slli
 c.fldsp c.lwsp c.ldsp c.fsdsp c.swsp c.sdsp c.mv c.add c.beqz c.bnez c.j c.jr c.jalr
-fence fence.tso fence.i
+fence fence.tso fence.i fsrm .option
 `)
 
 func TestGenerateCoverage(t *testing.T) {

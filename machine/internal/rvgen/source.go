@@ -25,9 +25,12 @@ const (
 // 0x80000000, the base of the hart's RAM, which qemu-riscv64's user address
 // space accepts too. (-Ttext would leave the headers below RAM.) Linker relaxation is off:
 // it would rewrite lla to gp-relative addressing, and the body clobbers gp.
+// The code lives in a writable section (see selfModify), so the linker
+// makes one read-write-execute segment; its warning about that is off.
 var GCCArgs = []string{
 	"-march=rv64gc", "-mabi=lp64d", "-nostdlib", "-static",
 	"-Wl,--no-relax", "-Wl,-Ttext-segment=0x80000000", "-Wl,--build-id=none",
+	"-Wl,--no-warn-rwx-segments",
 }
 
 // Linux system call numbers (riscv64 uses the generic table).
@@ -51,7 +54,7 @@ func (p *Program) Prefix(n int) *Program {
 // status 0.
 func Source(progs ...*Program) string {
 	var b strings.Builder
-	b.WriteString("\t.text\n\t.globl _start\n_start:\n")
+	b.WriteString("\t.section .rwxcode, \"awx\", @progbits\n\t.globl _start\n_start:\n")
 	for i, p := range progs {
 		p.text(&b, i)
 	}
