@@ -28,6 +28,19 @@ RVTEST_CODE_BEGIN
 1:	.half 0x0000                 /* the all-zero 16-bit instruction */
 	EXPECT_M_TRAP CAUSE_ILLEGAL, 1b
 	EXPECT_TRAP TR_TVAL, 0
+	TEST 4                       /* reserved compressed encodings: mtval = 16 bits */
+1:	.half 0x6081                 /* c.lui ra, 0 (nzimm = 0 is reserved) */
+	EXPECT_M_TRAP CAUSE_ILLEGAL, 1b
+	EXPECT_TRAP TR_TVAL, 0x6081
+	TEST 5
+1:	.half 0x6101                 /* c.addi16sp sp, 0 */
+	EXPECT_M_TRAP CAUSE_ILLEGAL, 1b
+	EXPECT_TRAP TR_TVAL, 0x6101
+	TEST 6
+1:	.half 0x8002                 /* c.jr x0 is reserved */
+	EXPECT_M_TRAP CAUSE_ILLEGAL, 1b
+	EXPECT_TRAP TR_TVAL, 0x8002
+	EXPECT_TRAP TR_COUNT, 6
 
 /* breakpoint */
 	TEST 10
