@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -24,7 +25,7 @@ import (
 // memory. `make test` runs the fixed-seed corpus below; `make fuzz` runs
 // many more with -diff.count.
 var (
-	diffCount = flag.Int("diff.count", 400, "number of random programs TestDiffQEMU runs")
+	diffCount = flag.Int("diff.count", 2000, "number of random programs TestDiffQEMU runs")
 	diffSeed  = flag.Uint64("diff.seed", 1, "seed of the first program; program i uses seed+i")
 	diffLen   = flag.Int("diff.len", rvgen.DefaultLen, "body items per program")
 	diffBatch = flag.Int("diff.batch", 25, "programs per ELF (one gcc and one qemu run each)")
@@ -43,6 +44,11 @@ func TestDiffQEMU(t *testing.T) {
 		t.Fatalf("machine.New: %v", err)
 	}
 	cfg := rvgen.Config{Len: *diffLen}
+	var insns atomic.Uint64 // retired by the hart, for the log
+	t.Cleanup(func() {
+		t.Logf("%d programs of %d items, seeds %d-%d: the hart retired %d instructions",
+			*diffCount, *diffLen, *diffSeed, *diffSeed+uint64(*diffCount)-1, insns.Load())
+	})
 	for lo := 0; lo < *diffCount; lo += *diffBatch {
 		hi := min(lo+*diffBatch, *diffCount)
 		first, last := *diffSeed+uint64(lo), *diffSeed+uint64(hi-1)
@@ -52,15 +58,15 @@ func TestDiffQEMU(t *testing.T) {
 			for s := first; s <= last; s++ {
 				progs = append(progs, rvgen.Generate(s, cfg))
 			}
-			diffBatchRun(t, qemu, progs)
+			insns.Add(diffBatchRun(t, qemu, progs))
 		})
 	}
 }
 
 // diffBatchRun runs progs as one ELF on both sides and reports each program
-// whose state differs, minimised.
-func diffBatchRun(t *testing.T, qemu string, progs []*rvgen.Program) {
-	ref, hart, hartErr := runBoth(t, qemu, progs...)
+// whose state differs, minimised. It returns the hart's instruction count.
+func diffBatchRun(t *testing.T, qemu string, progs []*rvgen.Program) uint64 {
+	ref, hart, insns, hartErr := runBoth(t, qemu, progs...)
 	reports := 0
 	for i, p := range progs {
 		r, h := chunk(ref, i), chunk(hart, i)
@@ -77,6 +83,7 @@ func diffBatchRun(t *testing.T, qemu string, progs []*rvgen.Program) {
 	if hartErr != nil && !t.Failed() {
 		t.Errorf("hart: %v, although every state matched", hartErr)
 	}
+	return insns
 }
 
 // chunk returns the i-th program's output, or nil if the run ended before it.
@@ -88,9 +95,10 @@ func chunk(out []byte, i int) []byte {
 }
 
 // runBoth builds one ELF from progs and returns QEMU's stdout and the
-// hart's. A hart failure (error or runaway) is returned along with the
-// output written before it, so the programs before the failure still count.
-func runBoth(t *testing.T, qemu string, progs ...*rvgen.Program) (ref, hart []byte, hartErr error) {
+// hart's, and the hart's instruction count. A hart failure (error or
+// runaway) is returned along with the output written before it, so the
+// programs before the failure still count.
+func runBoth(t *testing.T, qemu string, progs ...*rvgen.Program) (ref, hart []byte, insns uint64, hartErr error) {
 	t.Helper()
 	dir := t.TempDir()
 	src := filepath.Join(dir, "prog.S")
@@ -102,8 +110,8 @@ func runBoth(t *testing.T, qemu string, progs ...*rvgen.Program) (ref, hart []by
 	if len(ref) != len(progs)*rvgen.OutSize {
 		t.Fatalf("qemu-riscv64 wrote %d bytes, want %d", len(ref), len(progs)*rvgen.OutSize)
 	}
-	hart, hartErr = runHart(elf, maxInsns(progs))
-	return ref, hart, hartErr
+	hart, insns, hartErr = runHart(elf, maxInsns(progs))
+	return ref, hart, insns, hartErr
 }
 
 // maxInsns bounds a run: every item retires at most a few instructions, and
@@ -131,45 +139,46 @@ func runQEMU(t *testing.T, qemu, elf string) []byte {
 
 // runHart runs elf in U-mode on a fresh machine, emulating the two Linux
 // system calls the programs make: write(fd, buf, len) appends to the output,
-// and exit or exit_group ends the run.
-func runHart(elf []byte, budget uint64) ([]byte, error) {
+// and exit or exit_group ends the run. It returns the output and the number
+// of instructions retired.
+func runHart(elf []byte, budget uint64) (out []byte, insns uint64, err error) {
 	m, err := machine.New(machine.Config{RAMSize: diffRAM})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	img, err := m.LoadELF(elf)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	defer func() { insns = m.Instret() }()
 	m.EnterUserMode(img.Entry)
-	var out []byte
 	for {
 		start := m.Instret()
 		stop, err := m.Run(context.Background(), budget)
 		if err != nil {
-			return out, fmt.Errorf("run: %w (pc %#x)", err, m.PC())
+			return out, 0, fmt.Errorf("run: %w (pc %#x)", err, m.PC())
 		}
 		used := m.Instret() - start
 		budget -= min(used, budget)
 		switch stop.Reason {
 		case machine.StopECall:
 		case machine.StopLimit:
-			return out, fmt.Errorf("instruction budget used up at pc %#x", m.PC())
+			return out, 0, fmt.Errorf("instruction budget used up at pc %#x", m.PC())
 		default:
-			return out, fmt.Errorf("unexpected stop %d at pc %#x", stop.Reason, m.PC())
+			return out, 0, fmt.Errorf("unexpected stop %d at pc %#x", stop.Reason, m.PC())
 		}
 		switch a7 := m.Reg(17); a7 {
 		case rvgen.SysWrite:
 			p := make([]byte, m.Reg(12))
 			if err := m.ReadPhys(m.Reg(11), p); err != nil {
-				return out, fmt.Errorf("write(%#x, %d): %w", m.Reg(11), len(p), err)
+				return out, 0, fmt.Errorf("write(%#x, %d): %w", m.Reg(11), len(p), err)
 			}
 			out = append(out, p...)
 			m.SetReg(10, uint64(len(p)))
 		case rvgen.SysExit, rvgen.SysExitGroup:
-			return out, nil
+			return out, 0, nil
 		default:
-			return out, fmt.Errorf("unexpected system call %d at pc %#x", a7, m.PC())
+			return out, 0, fmt.Errorf("unexpected system call %d at pc %#x", a7, m.PC())
 		}
 		m.SetPC(m.PC() + 4)
 	}
@@ -188,7 +197,7 @@ func minimise(t *testing.T, qemu string, p *rvgen.Program) string {
 	for n := range prefixes {
 		prefixes[n] = p.Prefix(n)
 	}
-	ref, hart, hartErr := runBoth(t, qemu, prefixes...)
+	ref, hart, _, hartErr := runBoth(t, qemu, prefixes...)
 	n := slices.IndexFunc(prefixes, func(q *rvgen.Program) bool {
 		i := len(q.Body)
 		return !bytes.Equal(chunk(ref, i), chunk(hart, i))
