@@ -40,7 +40,7 @@ func (g *gen) float() Item {
 	}
 	ints := oneOf(g.r, "w", "wu", "l", "lu")
 	memSuffix := map[string]string{"s": "w", "d": "d"}[f] // flw/fld, fsw/fsd
-	switch g.r.IntN(22) {
+	switch g.r.IntN(23) {
 	case 0, 1, 2, 3:
 		a, b := g.pair()
 		return g.lines("%s.%s %s, %s, %s%s", oneOf(g.r, "fadd", "fsub", "fmul", "fdiv"), f, g.fd(), a, b, g.rm())
@@ -83,6 +83,13 @@ func (g *gen) float() Item {
 			return g.lines("fmv.w.x %s, %s", g.fd(), g.xs())
 		}
 		return g.lines("fmv.d.x %s, %s", g.fd(), g.xs())
+	case 21:
+		// The rounding error of a product, computed with one fused
+		// operation: exact only if the fused multiply-add rounds once.
+		a, b := g.fs(), g.fs()
+		p := g.fd()
+		return g.lines("fmul.%s %s, %s, %s%s\n%s.%s %s, %s, %s, %s%s",
+			f, p, a, b, g.rm(), oneOf(g.r, "fmsub", "fnmsub", "fmadd", "fnmadd"), f, g.fd(), a, b, p, g.rm())
 	case 20:
 		rd := g.fd()
 		base, off := g.mem(size, g.anyAlign(size))

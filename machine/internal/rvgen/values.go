@@ -26,6 +26,10 @@ var intEdges = []uint64{
 	0x0000_0000_0000_ff80,
 	0xffff_ffff_ffff_ff80,
 	0x0000_0000_0000_8000,
+	0x0020_0000_0000_0001, 0x0020_0000_0000_0003, // 2^53+1, +3: ties for fcvt.d.l
+	0xffdf_ffff_ffff_ffff,                        // -(2^53+1)
+	0x0000_0000_0100_0001, 0x0000_0000_0100_0003, // 2^24+1, +3: ties for fcvt.s.w
+	0x7fff_ffff_ffff_fdff, 0xffff_ffff_ffff_fc00,
 	0x5555_5555_5555_5555,
 	0xaaaa_aaaa_aaaa_aaaa,
 	0x3ff0_0000_0000_0000, // 1.0 as a double
