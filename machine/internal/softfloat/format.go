@@ -12,37 +12,23 @@ const (
 	binary64               // D extension: 1 sign, 11 exponent, 52 fraction bits
 )
 
-// fracBits is the number of stored fraction bits; the precision p is one more.
-func (f format) fracBits() uint {
-	if f == binary32 {
-		return 23
-	}
-	return 52
-}
+// The format parameters below are computed arithmetically from f (0 or
+// 1) rather than by branching, which keeps them cheap enough to inline.
 
-// expMax is the all-ones biased exponent that encodes infinities and NaNs.
-func (f format) expMax() int32 {
-	if f == binary32 {
-		return 0xff
-	}
-	return 0x7ff
-}
+// fracBits is the number of stored fraction bits (23 or 52); the
+// precision p is one more.
+func (f format) fracBits() uint { return 23 + 29*uint(f) }
 
-// bias is the exponent bias; emin = 1 − bias and emax = bias.
-func (f format) bias() int32 {
-	if f == binary32 {
-		return 127
-	}
-	return 1023
-}
+// expMax is the all-ones biased exponent (0xff or 0x7ff) that encodes
+// infinities and NaNs.
+func (f format) expMax() int32 { return 0xff | 0x700*int32(f) }
 
-// signBit is the mask of the sign bit.
-func (f format) signBit() uint64 {
-	if f == binary32 {
-		return 1 << 31
-	}
-	return 1 << 63
-}
+// bias is the exponent bias (127 or 1023); emin = 1 − bias and
+// emax = bias.
+func (f format) bias() int32 { return 127 + 896*int32(f) }
+
+// signBit is the mask of the sign bit (bit 31 or 63).
+func (f format) signBit() uint64 { return 1 << (31 + 32*uint(f)) }
 
 // canonicalNaN is the RISC-V canonical NaN: positive, quiet, zero payload.
 func (f format) canonicalNaN() uint64 {
@@ -93,14 +79,19 @@ func (f format) maxFinite(neg bool) uint64 {
 // of its leading one bit, and its significand with that leading one at
 // bit fracBits. Subnormals are normalised, so exp may be below emin.
 func (f format) unpack(x uint64) (neg bool, exp int32, sig uint64) {
-	neg = f.isNeg(x)
 	e := f.expField(x)
-	sig = x & f.fracMask()
 	if e == 0 {
-		shift := bits.LeadingZeros64(sig) - (63 - int(f.fracBits()))
-		return neg, 1 - f.bias() - int32(shift), sig << uint(shift)
+		return f.unpackSubnormal(x)
 	}
-	return neg, e - f.bias(), sig | 1<<f.fracBits()
+	return f.isNeg(x), e - f.bias(), x&f.fracMask() | 1<<f.fracBits()
+}
+
+// unpackSubnormal is unpack for a non-zero x with a zero exponent field,
+// kept out of line so that the common case inlines.
+func (f format) unpackSubnormal(x uint64) (neg bool, exp int32, sig uint64) {
+	sig = x & f.fracMask()
+	shift := bits.LeadingZeros64(sig) - (63 - int(f.fracBits()))
+	return f.isNeg(x), 1 - f.bias() - int32(shift), sig << uint(shift)
 }
 
 // invalidNaN returns the canonical NaN for an operation with a NaN operand:
