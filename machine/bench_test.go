@@ -231,7 +231,7 @@ func benchGCC(tb testing.TB, dir string, defines map[string]string, args []strin
 // machine code of main.hashSort out of the ELF and link it into gostart.S.
 func buildHashSort(tb testing.TB, dir string, small bool) benchProgram {
 	tb.Helper()
-	n, rounds, seed := "16384", "40", "1"
+	n, rounds, seed := "16384", "16", "1"
 	if small {
 		n, rounds, seed = "1000", "2", "7"
 	}
