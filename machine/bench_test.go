@@ -74,19 +74,19 @@ func BenchmarkGuest(b *testing.B) {
 			if *benchQEMU {
 				qemuTime = benchTimeQEMU(b, b.TempDir(), prog)
 			}
-			var insns uint64
+			var insns, runs uint64
 			var elapsed time.Duration
 			for b.Loop() {
 				n, d := benchRun(b, prog)
 				insns += n
 				elapsed += d
+				runs++
 			}
-			runs := float64(b.N)
 			b.ReportMetric(float64(insns)/elapsed.Seconds()/1e6, "MIPS")
-			b.ReportMetric(float64(insns)/runs/1e6, "Minsns/op")
+			b.ReportMetric(float64(insns/runs)/1e6, "Minsns/op")
 			if qemuTime > 0 {
 				b.ReportMetric(float64(qemuTime)/1e6, "qemu-ms/op")
-				b.ReportMetric(float64(insns)/runs/qemuTime.Seconds()/1e6, "qemu-MIPS")
+				b.ReportMetric(float64(insns/runs)/qemuTime.Seconds()/1e6, "qemu-MIPS")
 			}
 		})
 	}
