@@ -43,6 +43,9 @@ func TestDiffQEMU(t *testing.T) {
 	if _, err := machine.New(machine.Config{RAMSize: diffRAM}); err != nil {
 		t.Fatalf("machine.New: %v", err)
 	}
+	if *diffBatch < 1 || *diffCount < 0 {
+		t.Fatalf("bad flags: -diff.batch=%d -diff.count=%d", *diffBatch, *diffCount)
+	}
 	cfg := rvgen.Config{Len: *diffLen}
 	var insns atomic.Uint64 // retired by the hart, for the log
 	t.Cleanup(func() {

@@ -79,14 +79,31 @@ func TestGenerateCoverage(t *testing.T) {
 }
 
 // TestProgramsRunUnderQEMU assembles a corpus and runs it under
-// qemu-riscv64: every program must assemble, run without a fault and write
-// one state; the harness registers must survive the body; and an empty body
-// must give back exactly the initial registers, fcsr 0 and the initial buffer.
+// qemu-riscv64: every program, and every prefix of one (as the minimiser
+// builds them, with branch targets cut off), must assemble, run without a
+// fault and write one state; the harness registers must survive the body;
+// and an empty body must give back exactly the initial registers, fcsr 0
+// and the initial buffer.
 func TestProgramsRunUnderQEMU(t *testing.T) {
 	qemu := rvtest.Tool(t, "qemu-riscv64")
 	var progs []*Program
 	for seed := range uint64(40) {
 		progs = append(progs, Generate(seed, Config{}))
+	}
+	cut := 0 // prefixes that cut off a branch target
+	whole := Generate(11, Config{Len: 60})
+	for n := range len(whole.Body) + 1 {
+		p := whole.Prefix(n)
+		progs = append(progs, p)
+		for k, it := range p.Body {
+			if strings.Contains(strings.Join(it.Lines, ""), "{L}") && k+1+it.Skip > n {
+				cut++
+				break
+			}
+		}
+	}
+	if cut == 0 {
+		t.Fatal("no prefix of seed 11 cuts off a branch target; pick another seed")
 	}
 	empty := Generate(7, Config{}).Prefix(0)
 	progs = append(progs, empty)
