@@ -48,8 +48,12 @@ type Program struct {
 	// the harness registers (BaseReg, Base2Reg), which point into the buffer.
 	X, F [32]uint64
 	// Mem is the initial content of the data buffer, BufSize bytes.
-	Mem  []byte
-	Body []Item
+	Mem []byte
+	// PageOff is the offset in the buffer of a 4 KiB page boundary, so that
+	// misaligned accesses near it straddle two pages. It is a multiple of 8,
+	// keeping the buffer aligned for AMOs.
+	PageOff int
+	Body    []Item
 }
 
 // pcgStream fixes the PCG stream so that seeds alone select programs.
@@ -62,7 +66,7 @@ func Generate(seed uint64, cfg Config) *Program {
 		n = DefaultLen
 	}
 	g := &gen{r: rand.New(rand.NewPCG(seed, pcgStream))}
-	p := &Program{Seed: seed, Mem: make([]byte, BufSize)}
+	p := &Program{Seed: seed, Mem: make([]byte, BufSize), PageOff: 8 * (1 + g.r.IntN(BufSize/8-1))}
 	for i := 1; i < 32; i++ {
 		if i != BaseReg && i != Base2Reg {
 			p.X[i] = randInt(g.r)

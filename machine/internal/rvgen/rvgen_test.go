@@ -131,6 +131,9 @@ func TestProgramsRunUnderQEMU(t *testing.T) {
 		if i == 0 {
 			buf0 = s.X[BaseReg]
 		}
+		if (s.X[BaseReg]+uint64(p.PageOff))%pageSize != 0 {
+			t.Errorf("program %d: buffer at %#x, want a page boundary at offset %d", i, s.X[BaseReg], p.PageOff)
+		}
 		if s.X[0] != 0 || s.X[Base2Reg] != s.X[BaseReg]+base2Off || s.X[BaseReg] < buf0 {
 			t.Errorf("program %d (seed %d): harness registers x0=%#x x%d=%#x x%d=%#x", i, p.Seed, s.X[0], BaseReg, s.X[BaseReg], Base2Reg, s.X[Base2Reg])
 		}

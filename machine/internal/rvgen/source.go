@@ -18,6 +18,7 @@ const (
 	TableSize = 64 * 8
 	DumpSize  = 65 * 8
 	OutSize   = BufSize + DumpSize
+	pageSize  = 4096
 )
 
 // GCCArgs are the riscv64-linux-gnu-gcc arguments that turn Source output
@@ -112,9 +113,10 @@ func (p *Program) text(b *strings.Builder, i int) {
 	fmt.Fprintf(b, "\tli a0, 1\n\tmv a1, x%d\n\tli a2, %d\n\tli a7, %d\n\tecall\n", BaseReg, OutSize, SysWrite)
 }
 
-// data writes the table, buffer and dump area of program i.
+// data writes the table, buffer and dump area of program i, padded so that
+// a page boundary falls at buffer offset PageOff.
 func (p *Program) data(b *strings.Builder, i int) {
-	fmt.Fprintf(b, "\t.p2align 3\n.Ltab%d:\n", i)
+	fmt.Fprintf(b, "\t.p2align 12\n\t.zero %d\n.Ltab%d:\n", (2*pageSize-TableSize-p.PageOff)%pageSize, i)
 	for r := range 32 {
 		fmt.Fprintf(b, "\t.dword 0x%016x\n", p.X[r])
 	}
