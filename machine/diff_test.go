@@ -117,12 +117,13 @@ func runBoth(t *testing.T, qemu string, progs ...*rvgen.Program) (ref, hart []by
 	return ref, hart, insns, hartErr
 }
 
-// maxInsns bounds a run: every item retires at most a few instructions, and
-// each program adds a fixed prologue and epilogue.
+// maxInsns bounds a run, to catch a runaway hart: an item retires a few
+// instructions on average (a loop of up to four items, four times, at most
+// a few hundred), and each program adds a fixed prologue and epilogue.
 func maxInsns(progs []*rvgen.Program) uint64 {
 	var n uint64 = 16
 	for _, p := range progs {
-		n += 200 + 8*uint64(len(p.Body))
+		n += 200 + 64*uint64(len(p.Body))
 	}
 	return n
 }

@@ -27,38 +27,56 @@ type gen struct {
 	// staticRM makes rm choose only static rounding modes, for items that
 	// run with an invalid frm.
 	staticRM bool
+	// avoid marks registers that destinations must not be, besides the
+	// harness's: loop counters and the scratch registers of multi-line items.
+	avoid [32]bool
+}
+
+// reserved reports whether register i must not be written.
+func (g *gen) reserved(i int) bool {
+	return i == BaseReg || i == Base2Reg || g.avoid[i]
 }
 
 // item returns a random body item.
 func (g *gen) item() Item {
 	g.uses = nil
-	w := g.r.IntN(100)
-	var it Item
-	switch {
-	case w < 16:
-		it = g.intALU()
-	case w < 26:
-		it = g.intMul()
-	case w < 36:
-		it = g.intMem()
-	case w < 42:
-		it = g.atomic()
-	case w < 75:
-		it = g.float()
-	case w < 87:
-		it = g.compressed()
-	case w < 92:
-		it = g.fcsr()
-	case w < 93:
-		it = g.hint()
-	case w < 94:
-		it = g.selfModify()
-	default:
-		it = g.control()
-	}
+	it := g.pick(100)
 	it.Uses = g.uses
 	return it
 }
+
+// pick returns a random item from the first w percent of the categories:
+// pick(100) may return anything; loops use pick(loopable) for their bodies,
+// which excludes forward branches (their targets must be outside loops) and
+// nested loops.
+func (g *gen) pick(w int) Item {
+	switch w = g.r.IntN(w); {
+	case w < 16:
+		return g.intALU()
+	case w < 26:
+		return g.intMul()
+	case w < 36:
+		return g.intMem()
+	case w < 42:
+		return g.atomic()
+	case w < 75:
+		return g.float()
+	case w < 87:
+		return g.compressed()
+	case w < 92:
+		return g.fcsr()
+	case w < 93:
+		return g.hint()
+	case w < loopable:
+		return g.selfModify()
+	case w < 96:
+		return g.loop()
+	}
+	return g.control()
+}
+
+// loopable is the pick weight that covers the categories allowed in loops.
+const loopable = 94
 
 func (g *gen) lines(format string, args ...any) Item {
 	return Item{Lines: strings.Split(fmt.Sprintf(format, args...), "\n")}
@@ -90,7 +108,7 @@ func (g *gen) xd() string {
 	var i int
 	for {
 		i = g.r.IntN(32)
-		if i == BaseReg || i == Base2Reg || (i == 0 && g.r.IntN(4) != 0) {
+		if g.reserved(i) || (i == 0 && g.r.IntN(4) != 0) {
 			continue
 		}
 		break
@@ -113,10 +131,14 @@ func (g *gen) wroteX(i int) {
 func (g *gen) xcs() string { return g.useX(8 + g.r.IntN(8)) }
 
 // xcd picks a compressed-form destination (x8..x15 without Base2Reg).
+// Callers keep at least one of x9..x15 writable.
 func (g *gen) xcd() string {
-	i := 9 + g.r.IntN(7)
-	g.wroteX(i)
-	return fmt.Sprintf("x%d", i)
+	for {
+		if i := 8 + g.r.IntN(8); !g.reserved(i) {
+			g.wroteX(i)
+			return fmt.Sprintf("x%d", i)
+		}
+	}
 }
 
 // xdNZ picks a destination that is neither x0 nor a harness register, as
@@ -124,9 +146,22 @@ func (g *gen) xcd() string {
 func (g *gen) xdNZ() string {
 	for {
 		i := 1 + g.r.IntN(31)
-		if i != BaseReg && i != Base2Reg {
+		if !g.reserved(i) {
 			g.wroteX(i)
 			return fmt.Sprintf("x%d", i)
+		}
+	}
+}
+
+// scratch picks a register for an item's own use, which no destination
+// chosen before release may be.
+func (g *gen) scratch() (name string, release func()) {
+	for {
+		i := 1 + g.r.IntN(31)
+		if !g.reserved(i) && (i < 9 || i > 15) {
+			g.avoid[i] = true
+			g.wroteX(i)
+			return fmt.Sprintf("x%d", i), func() { g.avoid[i] = false }
 		}
 	}
 }
