@@ -43,8 +43,9 @@ var (
 // diffRAM is the guest RAM for the hart runs: the ELFs are well under 1 MiB.
 const diffRAM = 16 << 20
 
-// maxReports caps the fully minimised mismatch reports per batch.
-const maxReports = 2
+// maxReports caps the fully minimised mismatch reports per test run; the
+// other mismatching seeds are only listed.
+const maxReports = 4
 
 func TestDiffQEMU(t *testing.T) {
 	qemu := rvtest.Tool(t, "qemu-riscv64")
@@ -56,7 +57,8 @@ func TestDiffQEMU(t *testing.T) {
 		t.Fatalf("bad flags: -diff.batch=%d -diff.count=%d", *diffBatch, *diffCount)
 	}
 	cfg := rvgen.Config{Len: *diffLen}
-	var insns atomic.Uint64 // retired by the hart, for the log
+	var insns atomic.Uint64  // retired by the hart, for the log
+	var reports atomic.Int32 // minimised mismatch reports so far
 	t.Cleanup(func() {
 		t.Logf("%d programs of %d items, seeds %d-%d: the hart retired %d instructions",
 			*diffCount, *diffLen, *diffSeed, *diffSeed+uint64(*diffCount)-1, insns.Load())
@@ -70,26 +72,24 @@ func TestDiffQEMU(t *testing.T) {
 			for s := first; s <= last; s++ {
 				progs = append(progs, rvgen.Generate(s, cfg))
 			}
-			insns.Add(diffBatchRun(t, qemu, progs))
+			insns.Add(diffBatchRun(t, qemu, progs, &reports))
 		})
 	}
 }
 
 // diffBatchRun runs progs as one ELF on both sides and reports each program
 // whose state differs, minimised. It returns the hart's instruction count.
-func diffBatchRun(t *testing.T, qemu string, progs []*rvgen.Program) uint64 {
+func diffBatchRun(t *testing.T, qemu string, progs []*rvgen.Program, reports *atomic.Int32) uint64 {
 	ref, hart, insns, hartErr := runBoth(t, qemu, progs...)
-	reports := 0
 	for i, p := range progs {
 		r, h := chunk(ref, i), chunk(hart, i)
 		if bytes.Equal(r, h) {
 			continue
 		}
-		if reports == maxReports {
+		if reports.Add(1) > maxReports {
 			t.Errorf("seed %d: states differ too (not minimised; rerun with -diff.seed=%d -diff.count=1)", p.Seed, p.Seed)
 			continue
 		}
-		reports++
 		t.Errorf("%s", minimise(t, qemu, p))
 	}
 	if hartErr != nil && !t.Failed() {
@@ -248,6 +248,10 @@ func minimise(t *testing.T, qemu string, p *rvgen.Program) string {
 	if hartErr != nil && (n < 0 || chunk(hart, n) != nil) {
 		fmt.Fprintf(&b, "hart error: %v\n", hartErr)
 	}
-	fmt.Fprintf(&b, "program:\n%s", p.Listing())
+	if n > 0 {
+		fmt.Fprintf(&b, "program up to that item:\n%s", p.Prefix(n).Listing())
+	} else {
+		fmt.Fprintf(&b, "program:\n%s", p.Listing())
+	}
 	return b.String()
 }
