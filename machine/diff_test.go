@@ -95,6 +95,9 @@ func diffBatchRun(t *testing.T, qemu string, progs []*rvgen.Program, reports *at
 	if hartErr != nil && !t.Failed() {
 		t.Errorf("hart: %v, although every state matched", hartErr)
 	}
+	if len(hart) > len(ref) {
+		t.Errorf("hart wrote %d bytes, QEMU %d", len(hart), len(ref))
+	}
 	return insns
 }
 
