@@ -40,6 +40,29 @@ var (
 	diffBatch = flag.Int("diff.batch", 25, "programs per ELF (one gcc and one qemu run each)")
 )
 
+// TestDiffMinimise checks that the harness finds and names a difference:
+// the hart runs a copy of a program with one item changed (same size, so
+// every address stays put), and minimise must blame exactly that item. The
+// body is plain integer code, so that the check does not hinge on the hart
+// getting random programs right.
+func TestDiffMinimise(t *testing.T) {
+	qemu := rvtest.Tool(t, "qemu-riscv64")
+	rvtest.Tool(t, "riscv64-linux-gnu-gcc")
+	p := rvgen.Generate(*diffSeed, rvgen.Config{Len: 40})
+	for i := range p.Body {
+		p.Body[i] = rvgen.Item{Lines: []string{fmt.Sprintf("addi x%d, x%d, %d", 10+i%8, 11+i%7, i)}}
+	}
+	const k = 25
+	p.Body[k] = rvgen.Item{Lines: []string{"c.li x9, 1"}}
+	hp := *p
+	hp.Body = slices.Clone(p.Body)
+	hp.Body[k] = rvgen.Item{Lines: []string{"c.li x9, 2"}}
+	n, report := minimise(t, qemu, p, &hp)
+	if n != k+1 || !strings.Contains(report, "x9: 0x0000000000000001 != 0x0000000000000002") {
+		t.Errorf("minimise blamed prefix %d, want %d; report:\n%s", n, k+1, report)
+	}
+}
+
 // diffRAM is the guest RAM for the hart runs: the ELFs are well under 1 MiB.
 const diffRAM = 16 << 20
 
@@ -80,7 +103,7 @@ func TestDiffQEMU(t *testing.T) {
 // diffBatchRun runs progs as one ELF on both sides and reports each program
 // whose state differs, minimised. It returns the hart's instruction count.
 func diffBatchRun(t *testing.T, qemu string, progs []*rvgen.Program, reports *atomic.Int32) uint64 {
-	ref, hart, insns, hartErr := runBoth(t, qemu, progs...)
+	ref, hart, insns, hartErr := runBoth(t, qemu, progs, progs)
 	for i, p := range progs {
 		r, h := chunk(ref, i), chunk(hart, i)
 		if bytes.Equal(r, h) {
@@ -90,7 +113,8 @@ func diffBatchRun(t *testing.T, qemu string, progs []*rvgen.Program, reports *at
 			t.Errorf("seed %d: states differ too (not minimised; rerun with -diff.seed=%d -diff.count=1)", p.Seed, p.Seed)
 			continue
 		}
-		t.Errorf("%s", minimise(t, qemu, p))
+		_, report := minimise(t, qemu, p, p)
+		t.Errorf("%s", report)
 	}
 	if hartErr != nil && !t.Failed() {
 		t.Errorf("hart: %v, although every state matched", hartErr)
@@ -109,24 +133,35 @@ func chunk(out []byte, i int) []byte {
 	return out[i*rvgen.OutSize : (i+1)*rvgen.OutSize]
 }
 
-// runBoth builds one ELF from progs and returns QEMU's stdout and the
+// runBoth runs an ELF built from ref under QEMU and one built from hart
+// (normally the same programs) in the hart, and returns QEMU's stdout, the
 // hart's, and the hart's instruction count. A hart failure (error or
 // runaway) is returned along with the output written before it, so the
 // programs before the failure still count.
-func runBoth(t *testing.T, qemu string, progs ...*rvgen.Program) (ref, hart []byte, insns uint64, hartErr error) {
+func runBoth(t *testing.T, qemu string, ref, hart []*rvgen.Program) (refOut, hartOut []byte, insns uint64, hartErr error) {
 	t.Helper()
 	dir := t.TempDir()
-	src := filepath.Join(dir, "prog.S")
+	refELF := buildELF(t, dir, "ref", ref)
+	hartELF := refELF
+	if !slices.Equal(ref, hart) {
+		hartELF = buildELF(t, dir, "hart", hart)
+	}
+	refOut = runQEMU(t, qemu, filepath.Join(dir, "ref.elf"))
+	if len(refOut) != len(ref)*rvgen.OutSize {
+		t.Fatalf("qemu-riscv64 wrote %d bytes, want %d", len(refOut), len(ref)*rvgen.OutSize)
+	}
+	hartOut, insns, hartErr = runHart(hartELF, maxInsns(hart))
+	return refOut, hartOut, insns, hartErr
+}
+
+// buildELF assembles progs into dir/name.elf and returns its bytes.
+func buildELF(t *testing.T, dir, name string, progs []*rvgen.Program) []byte {
+	t.Helper()
+	src := filepath.Join(dir, name+".S")
 	if err := os.WriteFile(src, []byte(rvgen.Source(progs...)), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	elf := rvtest.GCC(t, dir, "prog.elf", append(slices.Clone(rvgen.GCCArgs), src)...)
-	ref = runQEMU(t, qemu, filepath.Join(dir, "prog.elf"))
-	if len(ref) != len(progs)*rvgen.OutSize {
-		t.Fatalf("qemu-riscv64 wrote %d bytes, want %d", len(ref), len(progs)*rvgen.OutSize)
-	}
-	hart, insns, hartErr = runHart(elf, maxInsns(progs))
-	return ref, hart, insns, hartErr
+	return rvtest.GCC(t, dir, name+".elf", append(slices.Clone(rvgen.GCCArgs), src)...)
 }
 
 // maxInsns bounds a run, to catch a runaway hart: an item retires a few
@@ -202,19 +237,26 @@ func runHart(elf []byte, budget uint64) (out []byte, insns uint64, err error) {
 
 // minimise explains a mismatch of p. It runs every prefix of p's body (in
 // one ELF) on both sides; the first prefix whose states differ ends with the
-// culprit item. The report shows the item, its inputs (from the previous
-// prefix, where both sides still agree) and the differing state.
-func minimise(t *testing.T, qemu string, p *rvgen.Program) string {
+// culprit item, whose index plus one it returns as n (0: the empty body
+// differs; -1: no prefix differs). The report shows the item, its inputs
+// (from the previous prefix, where both sides still agree) and the
+// differing state. The hart runs the prefixes of hp, which is p except in
+// the test of minimise itself.
+func minimise(t *testing.T, qemu string, p, hp *rvgen.Program) (n int, report string) {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintf(&b, "seed %d: hart state differs from QEMU's (rerun: go test ./machine -run TestDiffQEMU -diff.seed=%d -diff.count=1 -diff.len=%d)\n",
 		p.Seed, p.Seed, len(p.Body))
 	prefixes := make([]*rvgen.Program, len(p.Body)+1)
-	for n := range prefixes {
-		prefixes[n] = p.Prefix(n)
+	hprefixes := prefixes
+	if hp != p {
+		hprefixes = make([]*rvgen.Program, len(hp.Body)+1)
 	}
-	ref, hart, _, hartErr := runBoth(t, qemu, prefixes...)
-	n := slices.IndexFunc(prefixes, func(q *rvgen.Program) bool {
+	for i := range prefixes {
+		prefixes[i], hprefixes[i] = p.Prefix(i), hp.Prefix(i)
+	}
+	ref, hart, _, hartErr := runBoth(t, qemu, prefixes, hprefixes)
+	n = slices.IndexFunc(prefixes, func(q *rvgen.Program) bool {
 		i := len(q.Body)
 		return !bytes.Equal(chunk(ref, i), chunk(hart, i))
 	})
@@ -256,5 +298,5 @@ func minimise(t *testing.T, qemu string, p *rvgen.Program) string {
 	} else {
 		fmt.Fprintf(&b, "program:\n%s", p.Listing())
 	}
-	return b.String()
+	return n, b.String()
 }
