@@ -10,8 +10,9 @@
 // of two implementations can be compared byte for byte (see State).
 //
 // Generation is deterministic: the same seed and Config give the same
-// program on every host and Go release, because it draws only from a PCG
-// generator seeded with the seed.
+// program on every host, because it draws only from a PCG generator (whose
+// algorithm math/rand/v2 specifies) seeded with the seed. A failing seed
+// therefore names its program.
 package rvgen
 
 import (
