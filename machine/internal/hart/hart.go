@@ -12,6 +12,8 @@
 package hart
 
 import (
+	"unsafe"
+
 	"github.com/reprovm/reprovm/machine/internal/bus"
 	"github.com/reprovm/reprovm/machine/internal/rv"
 )
@@ -57,17 +59,18 @@ const (
 	pageShift = 12
 	pageSize  = 1 << pageShift
 	pageMask  = pageSize - 1
-	tlbSize   = 256
+	tlbSize   = 1024
 	noPage    = ^uint64(0) // a virtual page tag that never matches
 )
 
 // tlbEntry caches one 4 KiB virtual page. tag is the page's virtual address
 // with the access key of accessKey in its low 12 bits, so entries made for
 // another privilege or another SUM/MXR setting never hit. off is the page's
-// offset in RAM. Only RAM pages are cached; device pages always take the
+// offset in RAM and page points at it. Only RAM pages are cached; device pages always take the
 // slow path.
 type tlbEntry struct {
 	tag  uint64
+	page unsafe.Pointer // &ram[off], for the fast paths
 	off  uint64
 	code *codePage // fetch TLB only
 }

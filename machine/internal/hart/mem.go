@@ -1,72 +1,67 @@
 package hart
 
-import "encoding/binary"
+import "unsafe"
 
 // Loads and stores. Each size has a small fast path (a TLB hit on a RAM page,
 // not crossing the page) meant to be inlined into the interpreter loop, and
 // a shared slow path. Misaligned accesses are done in hardware, never
 // trapped; one that crosses a page boundary translates both pages.
 
-func (h *Hart) tlbHit(kind accessKind, va uint64) (*tlbEntry, bool) {
-	e := &h.tlb[kind][va>>pageShift%tlbSize]
-	return e, e.tag == va&^pageMask|h.key[kind]
-}
-
 func (h *Hart) load8(va uint64) (uint64, bool) {
-	if e, ok := h.tlbHit(accLoad, va); ok {
-		return uint64(h.ram[e.off|va&pageMask]), true
+	if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
+		return ld8(e.page, va&pageMask), true
 	}
 	return h.loadSlow(va, 1)
 }
 
 func (h *Hart) load16(va uint64) (uint64, bool) {
-	if e, ok := h.tlbHit(accLoad, va); ok && va&pageMask <= pageSize-2 {
-		return uint64(binary.LittleEndian.Uint16(h.ram[e.off|va&pageMask:])), true
+	if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
+		return ld16(e.page, va&pageMask), true
 	}
 	return h.loadSlow(va, 2)
 }
 
 func (h *Hart) load32(va uint64) (uint64, bool) {
-	if e, ok := h.tlbHit(accLoad, va); ok && va&pageMask <= pageSize-4 {
-		return uint64(binary.LittleEndian.Uint32(h.ram[e.off|va&pageMask:])), true
+	if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
+		return ld32(e.page, va&pageMask), true
 	}
 	return h.loadSlow(va, 4)
 }
 
 func (h *Hart) load64(va uint64) (uint64, bool) {
-	if e, ok := h.tlbHit(accLoad, va); ok && va&pageMask <= pageSize-8 {
-		return binary.LittleEndian.Uint64(h.ram[e.off|va&pageMask:]), true
+	if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 {
+		return ld64(e.page, va&pageMask), true
 	}
 	return h.loadSlow(va, 8)
 }
 
 func (h *Hart) store8(va, v uint64) bool {
-	if e, ok := h.tlbHit(accStore, va); ok {
-		h.ram[e.off|va&pageMask] = byte(v)
+	if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] {
+		st8(e.page, va&pageMask, v)
 		return true
 	}
 	return h.storeSlow(va, 1, v)
 }
 
 func (h *Hart) store16(va, v uint64) bool {
-	if e, ok := h.tlbHit(accStore, va); ok && va&pageMask <= pageSize-2 {
-		binary.LittleEndian.PutUint16(h.ram[e.off|va&pageMask:], uint16(v))
+	if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-2 {
+		st16(e.page, va&pageMask, v)
 		return true
 	}
 	return h.storeSlow(va, 2, v)
 }
 
 func (h *Hart) store32(va, v uint64) bool {
-	if e, ok := h.tlbHit(accStore, va); ok && va&pageMask <= pageSize-4 {
-		binary.LittleEndian.PutUint32(h.ram[e.off|va&pageMask:], uint32(v))
+	if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-4 {
+		st32(e.page, va&pageMask, v)
 		return true
 	}
 	return h.storeSlow(va, 4, v)
 }
 
 func (h *Hart) store64(va, v uint64) bool {
-	if e, ok := h.tlbHit(accStore, va); ok && va&pageMask <= pageSize-8 {
-		binary.LittleEndian.PutUint64(h.ram[e.off|va&pageMask:], v)
+	if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-8 {
+		st64(e.page, va&pageMask, v)
 		return true
 	}
 	return h.storeSlow(va, 8, v)
@@ -86,7 +81,7 @@ func (h *Hart) access(va uint64, size int, kind accessKind) (addr uint64, ram, o
 		return pa, false, true
 	}
 	if kind != accStore || h.storeCacheable(off>>pageShift) {
-		h.tlb[kind][va>>pageShift%tlbSize] = tlbEntry{tag: va&^pageMask | h.key[kind], off: off &^ pageMask}
+		h.tlb[kind][va>>pageShift%tlbSize] = h.tlbEntryFor(va, kind, off, nil)
 	}
 	return off, true, true
 }
@@ -109,11 +104,7 @@ func (h *Hart) loadSlow(va uint64, size int) (uint64, bool) {
 		return 0, false
 	}
 	if ram {
-		var v uint64
-		for i := size - 1; i >= 0; i-- {
-			v = v<<8 | uint64(h.ram[addr+uint64(i)])
-		}
-		return v, true
+		return h.ramLoad(addr, size), true
 	}
 	if v, ok := h.bus.LoadIO(addr, size); ok {
 		return v, true
@@ -139,9 +130,7 @@ func (h *Hart) storeSlow(va uint64, size int, v uint64) bool {
 		return false
 	}
 	if ram {
-		for i := 0; i < size; i++ {
-			h.ram[addr+uint64(i)] = byte(v >> (8 * i))
-		}
+		h.ramStore(addr, size, v)
 		h.ramWritten(addr, uint64(size))
 		return true
 	}
@@ -174,7 +163,7 @@ func (h *Hart) amoAddr(va uint64, size int, kind accessKind) (uint64, bool) {
 
 // fetchPage makes h.cur the decode cache for the page of pc.
 func (h *Hart) fetchPage(pc uint64) bool {
-	if e, ok := h.tlbHit(accFetch, pc); ok {
+	if e := &h.tlb[accFetch][pc>>pageShift%tlbSize]; e.tag == pc&^pageMask|h.key[accFetch] {
 		h.cur, h.curVPage = e.code, pc&^pageMask
 		return true
 	}
@@ -187,7 +176,55 @@ func (h *Hart) fetchPage(pc uint64) bool {
 		return h.raise(excInsnAccess, pc)
 	}
 	cp := h.codePageFor(off)
-	h.tlb[accFetch][pc>>pageShift%tlbSize] = tlbEntry{tag: pc&^pageMask | h.key[accFetch], off: cp.off, code: cp}
+	h.tlb[accFetch][pc>>pageShift%tlbSize] = h.tlbEntryFor(pc, accFetch, cp.off, cp)
 	h.cur, h.curVPage = cp, pc&^pageMask
 	return true
+}
+
+// tlbEntryFor makes the TLB entry for the virtual page of va, backed by
+// the RAM page at offset off.
+func (h *Hart) tlbEntryFor(va uint64, kind accessKind, off uint64, cp *codePage) tlbEntry {
+	off &^= pageMask
+	return tlbEntry{tag: va&^pageMask | h.key[kind], page: unsafe.Pointer(&h.ram[off]), off: off, code: cp}
+}
+
+// ramLoad reads size bytes (1 to 8; the part of a page-crossing access
+// on one page can be any of them) at RAM offset off, which the caller has
+// checked to be in RAM.
+func (h *Hart) ramLoad(off uint64, size int) uint64 {
+	p := unsafe.Pointer(&h.ram[off&^pageMask])
+	switch size {
+	case 1:
+		return ld8(p, off&pageMask)
+	case 2:
+		return ld16(p, off&pageMask)
+	case 4:
+		return ld32(p, off&pageMask)
+	case 8:
+		return ld64(p, off&pageMask)
+	}
+	var v uint64
+	for i := size - 1; i >= 0; i-- {
+		v = v<<8 | uint64(h.ram[off+uint64(i)])
+	}
+	return v
+}
+
+// ramStore writes size bytes at RAM offset off; see ramLoad.
+func (h *Hart) ramStore(off uint64, size int, v uint64) {
+	p := unsafe.Pointer(&h.ram[off&^pageMask])
+	switch size {
+	case 1:
+		st8(p, off&pageMask, v)
+	case 2:
+		st16(p, off&pageMask, v)
+	case 4:
+		st32(p, off&pageMask, v)
+	case 8:
+		st64(p, off&pageMask, v)
+	default:
+		for i := 0; i < size; i++ {
+			h.ram[off+uint64(i)] = byte(v >> (8 * i))
+		}
+	}
 }

@@ -7,6 +7,10 @@ import (
 	"github.com/reprovm/reprovm/machine/internal/rv"
 )
 
+// The loads and stores below repeat the fast paths of mem.go (load64 etc.)
+// by hand: the compiler will not inline those into this loop, and the call
+// costs a fifth of the loop's time on integer code.
+
 // Run executes instructions until the retired-instruction count reaches
 // limit or a stop condition occurs, and says which.
 //
@@ -79,71 +83,90 @@ func (h *Hart) Run(limit uint64) StopReason {
 				npc = pc + imm
 			}
 		case rv.OpLB:
-			v, ok := h.load8(x[in.Rs1] + imm)
-			if !ok {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
+				x[in.Rd] = uint64(int8(ld8(e.page, va&pageMask)))
+			} else if !h.loadSlowTo(in.Rd, va, 1, true) {
 				h.takeTrap()
 				continue
 			}
-			x[in.Rd] = uint64(int8(v))
 		case rv.OpLH:
-			v, ok := h.load16(x[in.Rs1] + imm)
-			if !ok {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
+				x[in.Rd] = uint64(int16(ld16(e.page, va&pageMask)))
+			} else if !h.loadSlowTo(in.Rd, va, 2, true) {
 				h.takeTrap()
 				continue
 			}
-			x[in.Rd] = uint64(int16(v))
 		case rv.OpLW:
-			v, ok := h.load32(x[in.Rs1] + imm)
-			if !ok {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
+				x[in.Rd] = uint64(int32(ld32(e.page, va&pageMask)))
+			} else if !h.loadSlowTo(in.Rd, va, 4, true) {
 				h.takeTrap()
 				continue
 			}
-			x[in.Rd] = uint64(int32(v))
 		case rv.OpLD:
-			v, ok := h.load64(x[in.Rs1] + imm)
-			if !ok {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 {
+				x[in.Rd] = ld64(e.page, va&pageMask)
+			} else if !h.loadSlowTo(in.Rd, va, 8, false) {
 				h.takeTrap()
 				continue
 			}
-			x[in.Rd] = v
 		case rv.OpLBU:
-			v, ok := h.load8(x[in.Rs1] + imm)
-			if !ok {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
+				x[in.Rd] = ld8(e.page, va&pageMask)
+			} else if !h.loadSlowTo(in.Rd, va, 1, false) {
 				h.takeTrap()
 				continue
 			}
-			x[in.Rd] = v
 		case rv.OpLHU:
-			v, ok := h.load16(x[in.Rs1] + imm)
-			if !ok {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
+				x[in.Rd] = ld16(e.page, va&pageMask)
+			} else if !h.loadSlowTo(in.Rd, va, 2, false) {
 				h.takeTrap()
 				continue
 			}
-			x[in.Rd] = v
 		case rv.OpLWU:
-			v, ok := h.load32(x[in.Rs1] + imm)
-			if !ok {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
+				x[in.Rd] = ld32(e.page, va&pageMask)
+			} else if !h.loadSlowTo(in.Rd, va, 4, false) {
 				h.takeTrap()
 				continue
 			}
-			x[in.Rd] = v
 		case rv.OpSB:
-			if !h.store8(x[in.Rs1]+imm, x[in.Rs2]) {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] {
+				st8(e.page, va&pageMask, x[in.Rs2])
+			} else if !h.storeSlow(va, 1, x[in.Rs2]) {
 				h.takeTrap()
 				continue
 			}
 		case rv.OpSH:
-			if !h.store16(x[in.Rs1]+imm, x[in.Rs2]) {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-2 {
+				st16(e.page, va&pageMask, x[in.Rs2])
+			} else if !h.storeSlow(va, 2, x[in.Rs2]) {
 				h.takeTrap()
 				continue
 			}
 		case rv.OpSW:
-			if !h.store32(x[in.Rs1]+imm, x[in.Rs2]) {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-4 {
+				st32(e.page, va&pageMask, x[in.Rs2])
+			} else if !h.storeSlow(va, 4, x[in.Rs2]) {
 				h.takeTrap()
 				continue
 			}
 		case rv.OpSD:
-			if !h.store64(x[in.Rs1]+imm, x[in.Rs2]) {
+			va := x[in.Rs1] + imm
+			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-8 {
+				st64(e.page, va&pageMask, x[in.Rs2])
+			} else if !h.storeSlow(va, 8, x[in.Rs2]) {
 				h.takeTrap()
 				continue
 			}
@@ -488,4 +511,19 @@ func remu(a, b uint64) uint64 {
 		return a
 	}
 	return a % b
+}
+
+// loadSlowTo completes a load whose fast path missed: it loads size bytes
+// at va and writes x[rd], sign-extended if signed.
+func (h *Hart) loadSlowTo(rd uint8, va uint64, size int, signed bool) bool {
+	v, ok := h.loadSlow(va, size)
+	if !ok {
+		return false
+	}
+	if signed {
+		sh := 64 - 8*uint(size)
+		v = uint64(int64(v<<sh) >> sh)
+	}
+	h.X[rd] = v
+	return true
 }
