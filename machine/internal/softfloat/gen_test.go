@@ -84,15 +84,6 @@ func (g *gen) operand() uint64 {
 	return g.withExp(g.bool(), int64(g.exponent()))
 }
 
-// finite returns an edge-biased finite encoding.
-func (g *gen) finite() uint64 {
-	for {
-		if x := g.operand(); g.s.expOf(x) != g.s.expAll() {
-			return x
-		}
-	}
-}
-
 // near returns an operand whose exponent is within ±(p+3) of a's, so
 // that sums cancel or round on a boundary.
 func (g *gen) near(a uint64) uint64 {

@@ -20,7 +20,7 @@ func casesPerMode() int {
 	case testing.Short():
 		return 1000
 	default:
-		return 6000
+		return 12000
 	}
 }
 
