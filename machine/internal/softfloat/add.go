@@ -4,12 +4,13 @@ import "math/bits"
 
 // add returns a + b rounded under rm (IEEE 754-2008 section 6 for the
 // special operands, section 6.3 for the sign of an exact zero sum).
-func (f format) add(a, b uint64, rm RoundingMode) (uint64, Flags) {
+func add[T encoding](a, b uint64, rm RoundingMode) (uint64, Flags) {
+	f := formatOf[T]()
 	max := f.expMax()
 	if f.expField(a) == max || f.expField(b) == max {
 		switch {
 		case f.isNaN(a) || f.isNaN(b):
-			return f.invalidNaN(a, b)
+			return invalidNaN[T](a, b)
 		case f.isInf(a) && f.isInf(b) && f.isNeg(a) != f.isNeg(b):
 			return f.canonicalNaN(), NV // ∞ − ∞
 		case f.isInf(a):
@@ -29,8 +30,8 @@ func (f format) add(a, b uint64, rm RoundingMode) (uint64, Flags) {
 		return a, 0
 	}
 
-	negA, expA, sigA := f.unpack(a)
-	negB, expB, sigB := f.unpack(b)
+	negA, expA, sigA := unpack[T](a)
+	negB, expB, sigB := unpack[T](b)
 	// Leading ones at bit 61, leaving bit 62 for a carry and at least
 	// nine guard bits below the significand.
 	sigA <<= 61 - f.fracBits()
@@ -54,5 +55,5 @@ func (f format) add(a, b uint64, rm RoundingMode) (uint64, Flags) {
 	// Cancellation of more than two bits only happens when the exponents
 	// differ by at most one, in which case nothing was jammed.
 	k := bits.LeadingZeros64(sum) - 1
-	return f.roundPack(negA, expA+1-int32(k), sum<<uint(k), rm)
+	return roundPack[T](negA, expA+1-int32(k), sum<<uint(k), rm)
 }

@@ -7,7 +7,8 @@ package softfloat
 
 // totalLess reports a < b for non-NaN a and b, ordering −0 below +0 as
 // fmin and fmax require.
-func (f format) totalLess(a, b uint64) bool {
+func totalLess[T encoding](a, b uint64) bool {
+	f := formatOf[T]()
 	negA, negB := f.isNeg(a), f.isNeg(b)
 	switch {
 	case negA != negB:
@@ -23,7 +24,8 @@ func (f format) totalLess(a, b uint64) bool {
 // minimumNumber/maximumNumber as adopted by RISC-V from version 2.2 of the
 // F extension. When exactly one operand is a NaN the other is returned;
 // two NaNs give the canonical NaN; any signalling NaN raises NV.
-func (f format) minMax(a, b uint64, max bool) (uint64, Flags) {
+func minMax[T encoding](a, b uint64, max bool) (uint64, Flags) {
+	f := formatOf[T]()
 	var fl Flags
 	if f.isSNaN(a) || f.isSNaN(b) {
 		fl = NV
@@ -36,7 +38,7 @@ func (f format) minMax(a, b uint64, max bool) (uint64, Flags) {
 	case nanB:
 		return a, fl
 	}
-	if f.totalLess(a, b) != max {
+	if totalLess[T](a, b) != max {
 		return a, fl
 	}
 	return b, fl
@@ -44,34 +46,37 @@ func (f format) minMax(a, b uint64, max bool) (uint64, Flags) {
 
 // eq is the quiet comparison of feq: NaNs compare unequal and raise NV
 // only when signalling; +0 equals −0.
-func (f format) eq(a, b uint64) (bool, Flags) {
+func eq[T encoding](a, b uint64) (bool, Flags) {
+	f := formatOf[T]()
 	if f.isNaN(a) || f.isNaN(b) {
-		_, fl := f.invalidNaN(a, b)
+		_, fl := invalidNaN[T](a, b)
 		return false, fl
 	}
 	return a == b || f.isZero(a) && f.isZero(b), 0
 }
 
 // lt is the signalling comparison of flt: any NaN operand raises NV.
-func (f format) lt(a, b uint64) (bool, Flags) {
+func lt[T encoding](a, b uint64) (bool, Flags) {
+	f := formatOf[T]()
 	if f.isNaN(a) || f.isNaN(b) {
 		return false, NV
 	}
 	if f.isZero(a) && f.isZero(b) {
 		return false, 0
 	}
-	return f.totalLess(a, b), 0
+	return totalLess[T](a, b), 0
 }
 
 // le is the signalling comparison of fle: any NaN operand raises NV.
-func (f format) le(a, b uint64) (bool, Flags) {
+func le[T encoding](a, b uint64) (bool, Flags) {
+	f := formatOf[T]()
 	if f.isNaN(a) || f.isNaN(b) {
 		return false, NV
 	}
 	if f.isZero(a) && f.isZero(b) {
 		return true, 0
 	}
-	return a == b || f.totalLess(a, b), 0
+	return a == b || totalLess[T](a, b), 0
 }
 
 // Bits of the fclass result (unprivileged ISA, table "Format of result of
@@ -90,7 +95,8 @@ const (
 )
 
 // class returns the fclass mask of a: exactly one bit is set.
-func (f format) class(a uint64) uint64 {
+func class[T encoding](a uint64) uint64 {
+	f := formatOf[T]()
 	neg := f.isNeg(a)
 	e := f.expField(a)
 	switch {

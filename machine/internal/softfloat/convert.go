@@ -9,7 +9,8 @@ import "math/bits"
 // roundToInt rounds the non-NaN a to an integer under rm and returns its
 // sign and magnitude. huge reports a magnitude of at least 2^64
 // (infinities included); inexact reports that rounding changed the value.
-func (f format) roundToInt(a uint64, rm RoundingMode) (neg bool, mag uint64, huge, inexact bool) {
+func roundToInt[T encoding](a uint64, rm RoundingMode) (neg bool, mag uint64, huge, inexact bool) {
+	f := formatOf[T]()
 	neg = f.isNeg(a)
 	if f.isInf(a) {
 		return neg, 0, true, false
@@ -17,7 +18,7 @@ func (f format) roundToInt(a uint64, rm RoundingMode) (neg bool, mag uint64, hug
 	if f.isZero(a) {
 		return neg, 0, false, false
 	}
-	_, exp, sig := f.unpack(a)
+	_, exp, sig := unpack[T](a)
 	frac := int32(f.fracBits())
 	if exp >= 64 {
 		return neg, 0, true, false
@@ -45,12 +46,13 @@ func (f format) roundToInt(a uint64, rm RoundingMode) (neg bool, mag uint64, hug
 // results, judged after rounding, saturate and raise NV alone; a NaN gives
 // the largest positive value (table "Domains of float-to-integer
 // conversions and behavior for invalid inputs").
-func (f format) toSigned(a uint64, rm RoundingMode, width uint) (int64, Flags) {
+func toSigned[T encoding](a uint64, rm RoundingMode, width uint) (int64, Flags) {
+	f := formatOf[T]()
 	max := int64(1)<<(width-1) - 1
 	if f.isNaN(a) {
 		return max, NV
 	}
-	neg, mag, huge, inexact := f.roundToInt(a, rm)
+	neg, mag, huge, inexact := roundToInt[T](a, rm)
 	var v int64
 	if neg {
 		if huge || mag > uint64(max)+1 {
@@ -73,12 +75,13 @@ func (f format) toSigned(a uint64, rm RoundingMode, width uint) (int64, Flags) {
 // input that rounds to zero gives 0 (NX if inexact); one that rounds to −1
 // or below gives 0 with NV. NaN and too-large inputs give the all-ones
 // value with NV.
-func (f format) toUnsigned(a uint64, rm RoundingMode, width uint) (uint64, Flags) {
+func toUnsigned[T encoding](a uint64, rm RoundingMode, width uint) (uint64, Flags) {
+	f := formatOf[T]()
 	max := uint64(1)<<width - 1 // all ones even for width 64
 	if f.isNaN(a) {
 		return max, NV
 	}
-	neg, mag, huge, inexact := f.roundToInt(a, rm)
+	neg, mag, huge, inexact := roundToInt[T](a, rm)
 	if neg && (huge || mag != 0) {
 		return 0, NV
 	}
@@ -93,23 +96,23 @@ func (f format) toUnsigned(a uint64, rm RoundingMode, width uint) (uint64, Flags
 
 // fromInt implements fcvt.s/fcvt.d from an integer with sign neg and
 // magnitude mag. Zero converts to +0.
-func (f format) fromInt(neg bool, mag uint64, rm RoundingMode) (uint64, Flags) {
+func fromInt[T encoding](neg bool, mag uint64, rm RoundingMode) (uint64, Flags) {
 	if mag == 0 {
 		return 0, 0
 	}
 	lz := bits.LeadingZeros64(mag)
 	if lz == 0 {
-		return f.roundPack(neg, 63, shiftRightJam(mag, 1), rm)
+		return roundPack[T](neg, 63, shiftRightJam(mag, 1), rm)
 	}
-	return f.roundPack(neg, int32(63-lz), mag<<uint(lz-1), rm)
+	return roundPack[T](neg, int32(63-lz), mag<<uint(lz-1), rm)
 }
 
 // fromSigned converts a two's complement integer.
-func (f format) fromSigned(v int64, rm RoundingMode) (uint64, Flags) {
+func fromSigned[T encoding](v int64, rm RoundingMode) (uint64, Flags) {
 	if v < 0 {
-		return f.fromInt(true, uint64(-v), rm) // −(−2^63) wraps to 2^63 as uint64
+		return fromInt[T](true, uint64(-v), rm) // −(−2^63) wraps to 2^63 as uint64
 	}
-	return f.fromInt(false, uint64(v), rm)
+	return fromInt[T](false, uint64(v), rm)
 }
 
 // F32ToF64 implements fcvt.d.s: exact, except that NaNs become the
@@ -118,14 +121,14 @@ func F32ToF64(a uint32) (uint64, Flags) {
 	x := uint64(a)
 	switch {
 	case binary32.isNaN(x):
-		_, fl := binary32.invalidNaN(x, x)
+		_, fl := invalidNaN[uint32](x, x)
 		return CanonicalNaN64, fl
 	case binary32.isInf(x):
 		return binary64.inf(binary32.isNeg(x)), 0
 	case binary32.isZero(x):
 		return binary64.zero(binary32.isNeg(x)), 0
 	}
-	neg, exp, sig := binary32.unpack(x)
+	neg, exp, sig := unpack[uint32](x)
 	return binary64.signIf(neg) | uint64(exp+binary64.bias())<<52 | (sig<<29)&binary64.fracMask(), 0
 }
 
@@ -134,14 +137,14 @@ func F32ToF64(a uint32) (uint64, Flags) {
 func F64ToF32(a uint64, rm RoundingMode) (uint32, Flags) {
 	switch {
 	case binary64.isNaN(a):
-		_, fl := binary64.invalidNaN(a, a)
+		_, fl := invalidNaN[uint64](a, a)
 		return CanonicalNaN32, fl
 	case binary64.isInf(a):
 		return uint32(binary32.inf(binary64.isNeg(a))), 0
 	case binary64.isZero(a):
 		return uint32(binary32.zero(binary64.isNeg(a))), 0
 	}
-	neg, exp, sig := binary64.unpack(a)
-	r, fl := binary32.roundPack(neg, exp, sig<<(62-52), rm)
+	neg, exp, sig := unpack[uint64](a)
+	r, fl := roundPack[uint32](neg, exp, sig<<(62-52), rm)
 	return uint32(r), fl
 }

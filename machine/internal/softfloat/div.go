@@ -5,13 +5,14 @@ import "math/bits"
 // div returns a ÷ b rounded under rm. 0/0 and ∞/∞ are invalid
 // (IEEE 754-2008 section 7.2); a finite non-zero dividend over zero
 // raises DZ and gives a correctly signed infinity (section 7.3).
-func (f format) div(a, b uint64, rm RoundingMode) (uint64, Flags) {
+func div[T encoding](a, b uint64, rm RoundingMode) (uint64, Flags) {
+	f := formatOf[T]()
 	neg := f.isNeg(a) != f.isNeg(b)
 	max := f.expMax()
 	if f.expField(a) == max || f.expField(b) == max {
 		switch {
 		case f.isNaN(a) || f.isNaN(b):
-			return f.invalidNaN(a, b)
+			return invalidNaN[T](a, b)
 		case f.isInf(a) && f.isInf(b):
 			return f.canonicalNaN(), NV
 		case f.isInf(a):
@@ -29,8 +30,8 @@ func (f format) div(a, b uint64, rm RoundingMode) (uint64, Flags) {
 	if f.isZero(a) {
 		return f.zero(neg), 0
 	}
-	_, expA, sigA := f.unpack(a)
-	_, expB, sigB := f.unpack(b)
+	_, expA, sigA := unpack[T](a)
+	_, expB, sigB := unpack[T](b)
 	sigA <<= 63 - f.fracBits()
 	sigB <<= 63 - f.fracBits()
 	exp := expA - expB
@@ -47,5 +48,5 @@ func (f format) div(a, b uint64, rm RoundingMode) (uint64, Flags) {
 	if r != 0 {
 		sticky = 1
 	}
-	return f.roundPack(neg, exp, q>>1|sticky, rm)
+	return roundPack[T](neg, exp, q>>1|sticky, rm)
 }

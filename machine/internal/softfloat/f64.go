@@ -6,97 +6,97 @@ package softfloat
 
 // F64Add returns a + b (fadd.d).
 func F64Add(a, b uint64, rm RoundingMode) (uint64, Flags) {
-	return binary64.add(a, b, rm)
+	return add[uint64](a, b, rm)
 }
 
 // F64Sub returns a − b (fsub.d).
 func F64Sub(a, b uint64, rm RoundingMode) (uint64, Flags) {
-	return binary64.add(a, b^binary64.signBit(), rm)
+	return add[uint64](a, b^binary64.signBit(), rm)
 }
 
 // F64Mul returns a × b (fmul.d).
 func F64Mul(a, b uint64, rm RoundingMode) (uint64, Flags) {
-	return binary64.mul(a, b, rm)
+	return mul[uint64](a, b, rm)
 }
 
 // F64Div returns a ÷ b (fdiv.d).
 func F64Div(a, b uint64, rm RoundingMode) (uint64, Flags) {
-	return binary64.div(a, b, rm)
+	return div[uint64](a, b, rm)
 }
 
 // F64Sqrt returns √a (fsqrt.d).
 func F64Sqrt(a uint64, rm RoundingMode) (uint64, Flags) {
-	return binary64.sqrt(a, rm)
+	return sqrt[uint64](a, rm)
 }
 
 // F64MulAdd returns a × b + c with a single rounding (fmadd.d). The
 // hart derives fmsub, fnmsub and fnmadd by flipping the sign bits of the
 // operands: of c for fmsub, of a for fnmsub, of a and c for fnmadd.
 func F64MulAdd(a, b, c uint64, rm RoundingMode) (uint64, Flags) {
-	return binary64.mulAdd(a, b, c, rm)
+	return mulAdd[uint64](a, b, c, rm)
 }
 
 // F64Min returns the lesser of a and b (fmin.d).
 func F64Min(a, b uint64) (uint64, Flags) {
-	return binary64.minMax(a, b, false)
+	return minMax[uint64](a, b, false)
 }
 
 // F64Max returns the greater of a and b (fmax.d).
 func F64Max(a, b uint64) (uint64, Flags) {
-	return binary64.minMax(a, b, true)
+	return minMax[uint64](a, b, true)
 }
 
 // F64Eq reports a = b (feq.d, quiet).
-func F64Eq(a, b uint64) (bool, Flags) { return binary64.eq(a, b) }
+func F64Eq(a, b uint64) (bool, Flags) { return eq[uint64](a, b) }
 
 // F64Lt reports a < b (flt.d, signalling).
-func F64Lt(a, b uint64) (bool, Flags) { return binary64.lt(a, b) }
+func F64Lt(a, b uint64) (bool, Flags) { return lt[uint64](a, b) }
 
 // F64Le reports a ≤ b (fle.d, signalling).
-func F64Le(a, b uint64) (bool, Flags) { return binary64.le(a, b) }
+func F64Le(a, b uint64) (bool, Flags) { return le[uint64](a, b) }
 
 // F64Class returns the fclass.d mask of a.
-func F64Class(a uint64) uint64 { return binary64.class(a) }
+func F64Class(a uint64) uint64 { return class[uint64](a) }
 
 // F64ToI32 converts a to a signed 32-bit integer (fcvt.w.d).
 func F64ToI32(a uint64, rm RoundingMode) (int32, Flags) {
-	v, fl := binary64.toSigned(a, rm, 32)
+	v, fl := toSigned[uint64](a, rm, 32)
 	return int32(v), fl
 }
 
 // F64ToU32 converts a to an unsigned 32-bit integer (fcvt.wu.d). On
 // RV64 the hart sign-extends the result into the destination register.
 func F64ToU32(a uint64, rm RoundingMode) (uint32, Flags) {
-	v, fl := binary64.toUnsigned(a, rm, 32)
+	v, fl := toUnsigned[uint64](a, rm, 32)
 	return uint32(v), fl
 }
 
 // F64ToI64 converts a to a signed 64-bit integer (fcvt.l.d).
 func F64ToI64(a uint64, rm RoundingMode) (int64, Flags) {
-	return binary64.toSigned(a, rm, 64)
+	return toSigned[uint64](a, rm, 64)
 }
 
 // F64ToU64 converts a to an unsigned 64-bit integer (fcvt.lu.d).
 func F64ToU64(a uint64, rm RoundingMode) (uint64, Flags) {
-	return binary64.toUnsigned(a, rm, 64)
+	return toUnsigned[uint64](a, rm, 64)
 }
 
 // I32ToF64 converts a signed 32-bit integer (fcvt.d.w).
 func I32ToF64(v int32, rm RoundingMode) (uint64, Flags) {
-	return binary64.fromSigned(int64(v), rm)
+	return fromSigned[uint64](int64(v), rm)
 }
 
 // U32ToF64 converts an unsigned 32-bit integer (fcvt.d.wu).
 func U32ToF64(v uint32, rm RoundingMode) (uint64, Flags) {
-	return binary64.fromInt(false, uint64(v), rm)
+	return fromInt[uint64](false, uint64(v), rm)
 }
 
 // I64ToF64 converts a signed 64-bit integer (fcvt.d.l).
 func I64ToF64(v int64, rm RoundingMode) (uint64, Flags) {
-	return binary64.fromSigned(v, rm)
+	return fromSigned[uint64](v, rm)
 }
 
 // U64ToF64 converts an unsigned 64-bit integer (fcvt.d.lu).
 func U64ToF64(v uint64, rm RoundingMode) (uint64, Flags) {
-	return binary64.fromInt(false, v, rm)
+	return fromInt[uint64](false, v, rm)
 }

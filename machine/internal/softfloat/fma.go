@@ -9,7 +9,8 @@ import "math/bits"
 // ISA, F extension, "Single-Precision Floating-Point Computational
 // Instructions"). An exact zero sum is +0 unless rounding down, and a
 // zero product plus a zero addend follows the usual signed-zero rules.
-func (f format) mulAdd(a, b, c uint64, rm RoundingMode) (uint64, Flags) {
+func mulAdd[T encoding](a, b, c uint64, rm RoundingMode) (uint64, Flags) {
+	f := formatOf[T]()
 	negP := f.isNeg(a) != f.isNeg(b)
 	max := f.expMax()
 	if f.expField(a) == max || f.expField(b) == max || f.expField(c) == max {
@@ -42,12 +43,12 @@ func (f format) mulAdd(a, b, c uint64, rm RoundingMode) (uint64, Flags) {
 	}
 	if f.isZero(c) {
 		// The exact result is the non-zero product.
-		return f.mul(a, b, rm)
+		return mul[T](a, b, rm)
 	}
 
-	_, expA, sigA := f.unpack(a)
-	_, expB, sigB := f.unpack(b)
-	negC, expC, sigC := f.unpack(c)
+	_, expA, sigA := unpack[T](a)
+	_, expB, sigB := unpack[T](b)
+	negC, expC, sigC := unpack[T](c)
 	frac := f.fracBits()
 
 	// Exact product with its leading one at bit 125 of pHi:pLo.
@@ -96,5 +97,5 @@ func (f format) mulAdd(a, b, c uint64, rm RoundingMode) (uint64, Flags) {
 	if lo != 0 {
 		hi |= 1
 	}
-	return f.roundPack(negX, expX+1-int32(k), hi, rm)
+	return roundPack[T](negX, expX+1-int32(k), hi, rm)
 }

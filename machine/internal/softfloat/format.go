@@ -4,7 +4,9 @@ import "math/bits"
 
 // format selects one of the two IEEE 754 binary interchange formats the
 // F and D extensions use. Encodings of both are held in the low bits of a
-// uint64, so a single implementation of each operation serves both.
+// uint64, so a single implementation of each operation serves both; the
+// operations take the format as a type parameter (see encoding) so that
+// each is compiled once per format with its parameters as constants.
 type format uint8
 
 const (
@@ -13,7 +15,8 @@ const (
 )
 
 // The format parameters below are computed arithmetically from f (0 or
-// 1) rather than by branching, which keeps them cheap enough to inline.
+// 1) rather than by branching, which keeps them cheap to inline and lets
+// them fold to constants once f is known.
 
 // fracBits is the number of stored fraction bits (23 or 52); the
 // precision p is one more.
@@ -78,17 +81,19 @@ func (f format) maxFinite(neg bool) uint64 {
 // unpack splits a finite non-zero x into its sign, the unbiased exponent
 // of its leading one bit, and its significand with that leading one at
 // bit fracBits. Subnormals are normalised, so exp may be below emin.
-func (f format) unpack(x uint64) (neg bool, exp int32, sig uint64) {
+func unpack[T encoding](x uint64) (neg bool, exp int32, sig uint64) {
+	f := formatOf[T]()
 	e := f.expField(x)
 	if e == 0 {
-		return f.unpackSubnormal(x)
+		return unpackSubnormal[T](x)
 	}
 	return f.isNeg(x), e - f.bias(), x&f.fracMask() | 1<<f.fracBits()
 }
 
 // unpackSubnormal is unpack for a non-zero x with a zero exponent field,
 // kept out of line so that the common case inlines.
-func (f format) unpackSubnormal(x uint64) (neg bool, exp int32, sig uint64) {
+func unpackSubnormal[T encoding](x uint64) (neg bool, exp int32, sig uint64) {
+	f := formatOf[T]()
 	sig = x & f.fracMask()
 	shift := bits.LeadingZeros64(sig) - (63 - int(f.fracBits()))
 	return f.isNeg(x), 1 - f.bias() - int32(shift), sig << uint(shift)
@@ -97,9 +102,25 @@ func (f format) unpackSubnormal(x uint64) (neg bool, exp int32, sig uint64) {
 // invalidNaN returns the canonical NaN for an operation with a NaN operand:
 // NV is raised when any operand is a signalling NaN (unprivileged ISA,
 // section "NaN Generation and Propagation").
-func (f format) invalidNaN(a, b uint64) (uint64, Flags) {
+func invalidNaN[T encoding](a, b uint64) (uint64, Flags) {
+	f := formatOf[T]()
 	if f.isSNaN(a) || f.isSNaN(b) {
 		return f.canonicalNaN(), NV
 	}
 	return f.canonicalNaN(), 0
+}
+
+// encoding is the Go type that holds a format's encodings: uint32 for
+// binary32 and uint64 for binary64. The operations are generic over it
+// only so that the compiler instantiates them once per format, with the
+// format's parameters folded to constants; values are handled as uint64
+// inside.
+type encoding interface{ uint32 | uint64 }
+
+// formatOf returns the format whose encodings T holds.
+func formatOf[T encoding]() format {
+	if uint64(^T(0)) == 1<<32-1 {
+		return binary32
+	}
+	return binary64
 }

@@ -4,13 +4,14 @@ import "math/bits"
 
 // mul returns a × b rounded under rm. ∞ × 0 is invalid
 // (IEEE 754-2008 section 7.2).
-func (f format) mul(a, b uint64, rm RoundingMode) (uint64, Flags) {
+func mul[T encoding](a, b uint64, rm RoundingMode) (uint64, Flags) {
+	f := formatOf[T]()
 	neg := f.isNeg(a) != f.isNeg(b)
 	max := f.expMax()
 	if f.expField(a) == max || f.expField(b) == max {
 		switch {
 		case f.isNaN(a) || f.isNaN(b):
-			return f.invalidNaN(a, b)
+			return invalidNaN[T](a, b)
 		case f.isZero(a) || f.isZero(b):
 			return f.canonicalNaN(), NV
 		default:
@@ -20,8 +21,8 @@ func (f format) mul(a, b uint64, rm RoundingMode) (uint64, Flags) {
 	if f.isZero(a) || f.isZero(b) {
 		return f.zero(neg), 0
 	}
-	_, expA, sigA := f.unpack(a)
-	_, expB, sigB := f.unpack(b)
+	_, expA, sigA := unpack[T](a)
+	_, expB, sigB := unpack[T](b)
 	// With the leading ones at bits 62 and 63 the 128-bit product has its
 	// leading one at bit 125 or 126, so hi holds it at bit 61 or 62.
 	hi, lo := bits.Mul64(sigA<<(62-f.fracBits()), sigB<<(63-f.fracBits()))
@@ -34,5 +35,5 @@ func (f format) mul(a, b uint64, rm RoundingMode) (uint64, Flags) {
 	if lo != 0 {
 		hi |= 1
 	}
-	return f.roundPack(neg, exp, hi, rm)
+	return roundPack[T](neg, exp, hi, rm)
 }

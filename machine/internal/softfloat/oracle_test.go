@@ -17,12 +17,11 @@ type spec struct {
 	name  string
 	p     int // precision in bits
 	ebits uint
-	f     format // the implementation's matching format, for calling it
 }
 
 var (
-	spec32 = spec{name: "f32", p: 24, ebits: 8, f: binary32}
-	spec64 = spec{name: "f64", p: 53, ebits: 11, f: binary64}
+	spec32 = spec{name: "f32", p: 24, ebits: 8}
+	spec64 = spec{name: "f64", p: 53, ebits: 11}
 )
 
 func (s spec) frac() uint      { return uint(s.p - 1) }

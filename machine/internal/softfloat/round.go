@@ -15,12 +15,13 @@ package softfloat
 // (rounded result beyond the largest finite number) raises OF|NX and yields
 // infinity or the largest finite number according to rm (IEEE 754-2008
 // section 7.4).
-func (f format) roundPack(neg bool, exp int32, sig uint64, rm RoundingMode) (uint64, Flags) {
+func roundPack[T encoding](neg bool, exp int32, sig uint64, rm RoundingMode) (uint64, Flags) {
+	f := formatOf[T]()
 	frac := f.fracBits()
 	shift := 62 - frac // round bits below the p-bit significand
 	be := exp + f.bias()
 	if be >= f.expMax() {
-		return f.overflow(neg, rm)
+		return overflow[T](neg, rm)
 	}
 	var fl Flags
 	tiny := false
@@ -48,7 +49,7 @@ func (f format) roundPack(neg bool, exp int32, sig uint64, rm RoundingMode) (uin
 	// normal number.
 	x := uint64(be-1)<<frac + q
 	if x>>frac >= uint64(f.expMax()) {
-		return f.overflow(neg, rm)
+		return overflow[T](neg, rm)
 	}
 	return f.signIf(neg) | x, fl
 }
@@ -84,7 +85,8 @@ func roundUp(rm RoundingMode, neg bool, q, r uint64, shift uint) bool {
 // overflow returns the result of an overflowing operation
 // (IEEE 754-2008 section 7.4): infinity when rm rounds away from zero in
 // the result's direction, otherwise the largest finite number.
-func (f format) overflow(neg bool, rm RoundingMode) (uint64, Flags) {
+func overflow[T encoding](neg bool, rm RoundingMode) (uint64, Flags) {
+	f := formatOf[T]()
 	toMax := rm == RTZ || rm == RDN && !neg || rm == RUP && neg
 	if toMax {
 		return f.maxFinite(neg), OF | NX

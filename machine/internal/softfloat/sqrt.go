@@ -4,10 +4,11 @@ import "math/bits"
 
 // sqrt returns √a rounded under rm. The square root of a value below zero
 // (including −∞) is invalid; √−0 is −0 (IEEE 754-2008 sections 5.4.1, 7.2).
-func (f format) sqrt(a uint64, rm RoundingMode) (uint64, Flags) {
+func sqrt[T encoding](a uint64, rm RoundingMode) (uint64, Flags) {
+	f := formatOf[T]()
 	switch {
 	case f.isNaN(a):
-		return f.invalidNaN(a, a)
+		return invalidNaN[T](a, a)
 	case f.isZero(a):
 		return a, 0
 	case f.isNeg(a):
@@ -15,7 +16,7 @@ func (f format) sqrt(a uint64, rm RoundingMode) (uint64, Flags) {
 	case f.isInf(a):
 		return a, 0
 	}
-	_, exp, sig := f.unpack(a)
+	_, exp, sig := unpack[T](a)
 	// a = m × 2^exp with m in [1, 2). Scale the significand to
 	// n = m × 2^124 (even exp) or 2m × 2^124 (odd exp), a 128-bit number
 	// whose low word is zero; its square root has its leading one at bit 62
@@ -28,7 +29,7 @@ func (f format) sqrt(a uint64, rm RoundingMode) (uint64, Flags) {
 	if !exact {
 		root |= 1
 	}
-	return f.roundPack(false, exp>>1, root, rm)
+	return roundPack[T](false, exp>>1, root, rm)
 }
 
 // sqrtHi returns ⌊√(hi × 2^64)⌋ for hi in [2^60, 2^62) and whether it is

@@ -63,9 +63,9 @@ func testfloatOps() []tfOp {
 		ops = append(ops,
 			tfOp{n + "_sqrt", 1, true, kind, func(in []uint64, rm RoundingMode) (uint64, Flags) { return implSqrt(s, in[0], rm) }},
 			tfOp{n + "_mulAdd", 3, true, kind, func(in []uint64, rm RoundingMode) (uint64, Flags) { return implMulAdd(s, in[0], in[1], in[2], rm) }},
-			tfOp{n + "_eq", 2, false, boolResult, boolOp(func(a, b uint64) (bool, Flags) { return s.f.eq(a, b) })},
-			tfOp{n + "_le", 2, false, boolResult, boolOp(func(a, b uint64) (bool, Flags) { return s.f.le(a, b) })},
-			tfOp{n + "_lt", 2, false, boolResult, boolOp(func(a, b uint64) (bool, Flags) { return s.f.lt(a, b) })},
+			tfOp{n + "_eq", 2, false, boolResult, boolOp(s.cmp(F32Eq, F64Eq))},
+			tfOp{n + "_le", 2, false, boolResult, boolOp(s.cmp(F32Le, F64Le))},
+			tfOp{n + "_lt", 2, false, boolResult, boolOp(s.cmp(F32Lt, F64Lt))},
 		)
 		for _, op := range toIntOps(s) {
 			name := strings.NewReplacer("toI", "_to_i", "toU", "_to_ui").Replace(op.name)
@@ -77,6 +77,14 @@ func testfloatOps() []tfOp {
 		}
 	}
 	return ops
+}
+
+// cmp picks the comparison of format s.
+func (s spec) cmp(f32 func(a, b uint32) (bool, Flags), f64 func(a, b uint64) (bool, Flags)) func(a, b uint64) (bool, Flags) {
+	if s.p == 24 {
+		return func(a, b uint64) (bool, Flags) { return f32(uint32(a), uint32(b)) }
+	}
+	return f64
 }
 
 func (r res) pair() (uint64, Flags) { return r.v, r.fl }
