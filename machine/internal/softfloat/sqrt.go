@@ -33,30 +33,43 @@ func sqrt[T encoding](a uint64, rm RoundingMode) (uint64, Flags) {
 }
 
 // sqrtHi returns ⌊√(hi × 2^64)⌋ for hi in [2^60, 2^62) and whether it is
-// exact, by Newton's iteration on integers from an upper bound.
+// exact.
 //
-// With y = hi / 2^60 in [1, 4), the tangent lines √y ≤ (y+c)/(2√c) for
-// c = 1 (y < 2) and c = 4 (y ≥ 2) start within a relative error of
-// e0 = 3/(2√2) − 1 < 0.061. Each step maps e to e²/(2(1+e)), so four steps
-// leave e < 7e-25, less than one unit of a root below 2^63; the integer
-// steps never go below the floor of the root (the AM–GM inequality), so
-// the result is the floor or one more, which the final check corrects.
+// Divisions are slow, so an estimate comes first from the reciprocal
+// square root, refined by Newton's iteration r ← r(3 − y r²)/2, which
+// needs only multiplications: with y = hi/2^60 in [1, 4) and r held as
+// r × 2^31, a chord of 1/√y on [1, 2) or [2, 4) starts within 5 % and three
+// steps reach the 2^-29 or so that this fixed point allows. Then x0 = y r
+// is within about 2^33 of √N for N = hi × 2^64, and one integer Newton step
+// x ← ⌊(x + ⌊N/x⌋)/2⌋ lands on or above ⌊√N⌋ whatever x0 is (the AM–GM
+// inequality) and within (2^33)²/2^63 = 8 of it. The final loop steps down
+// to ⌊√N⌋; it is correct however poor the estimate, only slower.
 func sqrtHi(hi uint64) (root uint64, exact bool) {
-	var x uint64
-	if hi < 1<<61 {
-		x = hi<<1 + 1<<61 // (y+1)/2 × 2^62
+	y := hi >> 30 // y × 2^30, in [2^30, 2^32)
+	var r uint64  // r × 2^31
+	if y < 1<<31 {
+		r = 1<<31 - (y-1<<30)*(2*19195)>>16 // 1 − (1 − 1/√2)(y − 1)
 	} else {
-		x = hi + 1<<62 // (y+4)/4 × 2^62
+		r = 1518500250 - (y-1<<31)*(2*6786)>>16 // 1/√2 − (1/√2 − 1/2)(y − 2)/2
 	}
-	for range 4 {
-		q, _ := bits.Div64(hi, 0, x) // hi < 2^62 ≤ x
-		s, c := bits.Add64(x, q, 0)
-		x = s>>1 | c<<63
+	for range 3 {
+		t := y * (r * r >> 31) // y r² × 2^61
+		h, l := bits.Mul64(r, 3<<61-t)
+		r = h<<2 | l>>62
 	}
-	h, l := bits.Mul64(x, x)
-	if h > hi || h == hi && l != 0 {
-		x--
+	h, l := bits.Mul64(hi, r) // √y × 2^91, approximately
+	x := h<<35 | l>>29
+	if x < 1<<62 {
+		x = 1 << 62 // ⌊√N⌋ ≥ 2^62 > hi, as Div64 requires of x
+	}
+	q, _ := bits.Div64(hi, 0, x)
+	s, c := bits.Add64(x, q, 0)
+	x = s>>1 | c<<63
+	for {
 		h, l = bits.Mul64(x, x)
+		if h < hi || h == hi && l == 0 {
+			return x, h == hi
+		}
+		x--
 	}
-	return x, h == hi && l == 0
 }
