@@ -468,3 +468,18 @@ func ExampleF64Add() {
 	fmt.Printf("%#x %s\n", r, fl)
 	// Output: 0x3ff0000000000001 NX
 }
+
+// TestOtherModesActAsRNE pins the documented behaviour for frm encodings
+// the hart should never pass (5, 6 reserved; 7 dynamic): they round like
+// RNE instead of producing garbage.
+func TestOtherModesActAsRNE(t *testing.T) {
+	for rm := RoundingMode(5); rm <= 7; rm++ {
+		for _, c := range []struct{ a, b uint32 }{{one32, 0x33800000}, {0x3f800001, 0x33800000}, {max32, max32}, {minNorm32, 0xb3000000}} {
+			got, gotFl := F32Add(c.a, c.b, rm)
+			want, wantFl := F32Add(c.a, c.b, RNE)
+			if got != want || gotFl != wantFl {
+				t.Errorf("F32Add(%#x, %#x, rm=%d) = %#x %s, RNE gives %#x %s", c.a, c.b, rm, got, gotFl, want, wantFl)
+			}
+		}
+	}
+}
