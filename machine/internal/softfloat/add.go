@@ -6,8 +6,8 @@ import "math/bits"
 // special operands, section 6.3 for the sign of an exact zero sum).
 func add[T encoding](a, b uint64, rm RoundingMode) (uint64, Flags) {
 	f := formatOf[T]()
-	max := f.expMax()
-	if f.expField(a) == max || f.expField(b) == max {
+	top := f.expMax()
+	if f.expField(a) == top || f.expField(b) == top {
 		switch {
 		case f.isNaN(a) || f.isNaN(b):
 			return invalidNaN[T](a, b)

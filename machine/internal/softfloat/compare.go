@@ -20,11 +20,11 @@ func totalLess[T encoding](a, b uint64) bool {
 	}
 }
 
-// minMax implements fmin (max false) and fmax (max true): IEEE 754-2019
+// minMax implements fmin (wantMax false) and fmax (wantMax true): IEEE 754-2019
 // minimumNumber/maximumNumber as adopted by RISC-V from version 2.2 of the
 // F extension. When exactly one operand is a NaN the other is returned;
 // two NaNs give the canonical NaN; any signalling NaN raises NV.
-func minMax[T encoding](a, b uint64, max bool) (uint64, Flags) {
+func minMax[T encoding](a, b uint64, wantMax bool) (uint64, Flags) {
 	f := formatOf[T]()
 	var fl Flags
 	if f.isSNaN(a) || f.isSNaN(b) {
@@ -38,7 +38,7 @@ func minMax[T encoding](a, b uint64, max bool) (uint64, Flags) {
 	case nanB:
 		return a, fl
 	}
-	if totalLess[T](a, b) != max {
+	if totalLess[T](a, b) != wantMax {
 		return a, fl
 	}
 	return b, fl

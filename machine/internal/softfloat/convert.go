@@ -48,20 +48,20 @@ func roundToInt[T encoding](a uint64, rm RoundingMode) (neg bool, mag uint64, hu
 // conversions and behavior for invalid inputs").
 func toSigned[T encoding](a uint64, rm RoundingMode, width uint) (int64, Flags) {
 	f := formatOf[T]()
-	max := int64(1)<<(width-1) - 1
+	limit := int64(1)<<(width-1) - 1
 	if f.isNaN(a) {
-		return max, NV
+		return limit, NV
 	}
 	neg, mag, huge, inexact := roundToInt[T](a, rm)
 	var v int64
 	if neg {
-		if huge || mag > uint64(max)+1 {
-			return -max - 1, NV
+		if huge || mag > uint64(limit)+1 {
+			return -limit - 1, NV
 		}
 		v = int64(-mag) // two's complement; −2^63 wraps correctly
 	} else {
-		if huge || mag > uint64(max) {
-			return max, NV
+		if huge || mag > uint64(limit) {
+			return limit, NV
 		}
 		v = int64(mag)
 	}
@@ -77,16 +77,16 @@ func toSigned[T encoding](a uint64, rm RoundingMode, width uint) (int64, Flags) 
 // value with NV.
 func toUnsigned[T encoding](a uint64, rm RoundingMode, width uint) (uint64, Flags) {
 	f := formatOf[T]()
-	max := uint64(1)<<width - 1 // all ones even for width 64
+	limit := uint64(1)<<width - 1 // all ones even for width 64
 	if f.isNaN(a) {
-		return max, NV
+		return limit, NV
 	}
 	neg, mag, huge, inexact := roundToInt[T](a, rm)
 	if neg && (huge || mag != 0) {
 		return 0, NV
 	}
-	if !neg && (huge || mag > max) {
-		return max, NV
+	if !neg && (huge || mag > limit) {
+		return limit, NV
 	}
 	if inexact {
 		return mag, NX

@@ -8,8 +8,8 @@ import "math/bits"
 func div[T encoding](a, b uint64, rm RoundingMode) (uint64, Flags) {
 	f := formatOf[T]()
 	neg := f.isNeg(a) != f.isNeg(b)
-	max := f.expMax()
-	if f.expField(a) == max || f.expField(b) == max {
+	top := f.expMax()
+	if f.expField(a) == top || f.expField(b) == top {
 		switch {
 		case f.isNaN(a) || f.isNaN(b):
 			return invalidNaN[T](a, b)

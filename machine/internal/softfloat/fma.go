@@ -12,8 +12,8 @@ import "math/bits"
 func mulAdd[T encoding](a, b, c uint64, rm RoundingMode) (uint64, Flags) {
 	f := formatOf[T]()
 	negP := f.isNeg(a) != f.isNeg(b)
-	max := f.expMax()
-	if f.expField(a) == max || f.expField(b) == max || f.expField(c) == max {
+	top := f.expMax()
+	if f.expField(a) == top || f.expField(b) == top || f.expField(c) == top {
 		infTimesZero := f.isInf(a) && f.isZero(b) || f.isZero(a) && f.isInf(b)
 		switch {
 		case f.isNaN(a) || f.isNaN(b) || f.isNaN(c):

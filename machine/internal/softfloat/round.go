@@ -1,7 +1,7 @@
 package softfloat
 
 // roundPack rounds the non-zero value sig × 2^(exp−62), whose leading one
-// is at bit 62 of sig, to format f under rm and encodes it with sign neg.
+// is at bit 62 of sig, to the format of T under rm and encodes it with sign neg.
 //
 // Bits of sig below the target precision are the round bits; callers fold
 // anything lost further down into bit 0 ("sticky"), which is all correct

@@ -16,8 +16,8 @@ import (
 // run it, build Berkeley SoftFloat 3 and TestFloat 3 from source
 // (make SPECIALIZE_TYPE=RISCV in each build/Linux-x86_64-GCC) and put the
 // directory holding testfloat_gen on PATH. By default a bounded prefix of
-// each run is checked; -softfloat.n=1 (any value) checks every level-1
-// case, about 64 million, in a few minutes.
+// each run is checked; with -softfloat.n set (to any value) every level-1
+// case is, about 64 million, in a few minutes.
 //
 // testfloat_gen computes its expectations with a SoftFloat build whose
 // NaN and invalid-conversion conventions may not be RISC-V's, so an
