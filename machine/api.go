@@ -29,6 +29,10 @@ const (
 	// StopECall: the hart executed ecall in U-mode while user-call mode is on
 	// (see EnterUserMode). PC still points at the ecall.
 	StopECall
+	// StopTrapLoop: the hart took a thousand traps in a row without
+	// retiring an instruction (for example a fault inside the trap handler
+	// itself); it would never make progress.
+	StopTrapLoop
 )
 
 // Stop is the result of Run.
@@ -36,6 +40,9 @@ type Stop struct {
 	Reason StopReason
 	// ToHost is the value stored to tohost when Reason is StopToHost.
 	ToHost uint64
+	// Cause and TVal are the last trap's mcause/scause and mtval/stval
+	// when Reason is StopTrapLoop.
+	Cause, TVal uint64
 }
 
 // ErrNotRAM reports a physical access outside RAM.

@@ -46,3 +46,14 @@ func ExampleMachine_Run_limit() {
 	fmt.Println(stop.Reason == machine.StopLimit, m.Instret())
 	// Output: true 5000
 }
+
+// A guest that faults inside its own trap handler never retires another
+// instruction; Run notices and stops instead of spinning forever.
+func ExampleMachine_Run_trapLoop() {
+	m, _ := machine.New(machine.Config{RAMSize: 1 << 20})
+	_ = m.WritePhys(machine.RAMBase, []byte{0, 0, 0, 0}) // illegal; mtvec = 0 is not memory
+	m.Reset(machine.RAMBase)
+	stop, _ := m.Run(context.Background(), 1_000_000)
+	fmt.Println(stop.Reason == machine.StopTrapLoop, m.Instret())
+	// Output: true 0
+}

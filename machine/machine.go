@@ -88,6 +88,9 @@ func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
 			return Stop{Reason: StopToHost, ToHost: m.hart.ToHost}, nil
 		case hart.StopECall:
 			return Stop{Reason: StopECall}, nil
+		case hart.StopTrapLoop:
+			cause, tval := m.hart.LastTrap()
+			return Stop{Reason: StopTrapLoop, Cause: cause, TVal: tval}, nil
 		case hart.StopLimit:
 			if m.hart.Instret() >= end {
 				return Stop{Reason: StopLimit}, nil
@@ -188,6 +191,9 @@ func RunTest(ctx context.Context, elf []byte, cfg Config, maxInsns uint64) (Test
 		if !res.Passed {
 			res.FailedTest = stop.ToHost >> 1
 		}
+	case StopTrapLoop:
+		return res, fmt.Errorf("run test: the guest is stuck: traps keep recurring without an instruction retiring (cause %#x, tval %#x, pc %#x)",
+			stop.Cause, stop.TVal, m.PC())
 	default:
 		return res, fmt.Errorf("run test: unexpected stop %d", stop.Reason)
 	}

@@ -40,11 +40,17 @@ const (
 type StopReason uint8
 
 const (
-	StopNone   StopReason = iota
-	StopLimit             // the instruction limit was reached
-	StopToHost            // the watched tohost word became non-zero
-	StopECall             // ecall from U-mode with UserECallStops set
+	StopNone     StopReason = iota
+	StopLimit               // the instruction limit was reached
+	StopToHost              // the watched tohost word became non-zero
+	StopECall               // ecall from U-mode with UserECallStops set
+	StopTrapLoop            // trapLoopLimit traps in a row without a retired instruction
 )
+
+// trapLoopLimit is how many traps in a row, with no instruction retiring in
+// between, make Run give up: the guest is wedged (say, a fault in its own
+// trap handler) and would otherwise never reach an instruction limit.
+const trapLoopLimit = 1000
 
 // accessKind indexes the three software TLBs.
 type accessKind uint8
@@ -117,6 +123,9 @@ type Hart struct {
 
 	// Pending trap, set by the function that detected it.
 	trapCause, trapVal uint64
+	// Trap-loop detection: the instret of the last trap and how many traps
+	// were taken at that same count.
+	trapInstret, trapStreak uint64
 
 	// watch is the physical address of a 64-bit tohost word, or 0.
 	watch  uint64
@@ -150,6 +159,7 @@ func (h *Hart) Reset(pc uint64) {
 	h.mtimecmp = ^uint64(0)
 	h.resValid = false
 	h.stop = StopNone
+	h.trapStreak = 0
 	h.flushTLB()
 	h.updateKeys()
 }
@@ -216,3 +226,6 @@ func (h *Hart) EnterUserMode(pc uint64) {
 	h.flushTLB()
 	h.privChanged()
 }
+
+// LastTrap returns the cause and tval of the most recent trap.
+func (h *Hart) LastTrap() (cause, tval uint64) { return h.trapCause, h.trapVal }

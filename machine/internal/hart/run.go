@@ -7,10 +7,6 @@ import (
 	"github.com/reprovm/reprovm/machine/internal/rv"
 )
 
-// The loads and stores below repeat the fast paths of mem.go (load64 etc.)
-// by hand: the compiler will not inline those into this loop, and the call
-// costs a fifth of the loop's time on integer code.
-
 // Run executes instructions until the retired-instruction count reaches
 // limit or a stop condition occurs, and says which.
 //
@@ -18,303 +14,379 @@ import (
 // instruction count at which the timer fires, or at once after anything that
 // can change what is pending or enabled (CSR writes, xRET, traps, device
 // stores). So an interrupt is taken at the same instruction on every run.
+//
+// The loop executes the hot integer subset inline, with the pc in a local
+// variable, and hands everything else to execSlow: system and FP
+// instructions, atomics, and loads and stores whose TLB fast path misses.
+// The fast paths repeat those of mem.go (load64 etc.) by hand, because the
+// compiler will not inline them here. h.PC is only up to date outside the
+// inline cases, so it is written back before every call that reads it.
 func (h *Hart) Run(limit uint64) StopReason {
 	h.limit = limit
 	h.recheck()
 	x := &h.X
+	pc := h.PC
 	for {
 		if h.instret >= h.nextEvent {
+			h.PC = pc
 			if r := h.event(); r != StopNone {
 				return r
 			}
+			pc = h.PC
 			continue
 		}
-		pc := h.PC
 		if pc&^pageMask != h.curVPage {
 			if !h.fetchPage(pc) {
+				h.PC = pc
 				h.takeTrap()
+				pc = h.PC
 				continue
 			}
 		}
 		in := &h.cur.insts[pc&pageMask>>1]
-		if in.Op == rv.OpUndecoded {
-			var ok bool
-			if in, ok = h.decode(pc, in); !ok {
-				h.takeTrap()
-				continue
-			}
-		}
+	dispatch:
 		npc := pc + uint64(in.Len)
 		imm := uint64(int64(in.Imm))
 		switch in.Op {
+		case rv.OpUndecoded:
+			// First execution of this slot: decode it and dispatch again.
+			// An instruction that spans two pages is never cached; decode
+			// returns h.crossPage for it instead of the slot.
+			d, ok := h.decode(pc, in)
+			if !ok {
+				h.PC = pc
+				h.takeTrap()
+				pc = h.PC
+				continue
+			}
+			in = d
+			goto dispatch
 		case rv.OpLUI:
-			x[in.Rd] = imm
+			x[in.Rd&31] = imm
 		case rv.OpAUIPC:
-			x[in.Rd] = pc + imm
+			x[in.Rd&31] = pc + imm
 		case rv.OpJAL:
-			x[in.Rd] = npc
+			x[in.Rd&31] = npc
 			npc = pc + imm
 		case rv.OpJALR:
-			t := (x[in.Rs1] + imm) &^ 1
-			x[in.Rd] = npc
+			t := (x[in.Rs1&31] + imm) &^ 1
+			x[in.Rd&31] = npc
 			npc = t
 		case rv.OpBEQ:
-			if x[in.Rs1] == x[in.Rs2] {
+			if x[in.Rs1&31] == x[in.Rs2&31] {
 				npc = pc + imm
 			}
 		case rv.OpBNE:
-			if x[in.Rs1] != x[in.Rs2] {
+			if x[in.Rs1&31] != x[in.Rs2&31] {
 				npc = pc + imm
 			}
 		case rv.OpBLT:
-			if int64(x[in.Rs1]) < int64(x[in.Rs2]) {
+			if int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]) {
 				npc = pc + imm
 			}
 		case rv.OpBGE:
-			if int64(x[in.Rs1]) >= int64(x[in.Rs2]) {
+			if int64(x[in.Rs1&31]) >= int64(x[in.Rs2&31]) {
 				npc = pc + imm
 			}
 		case rv.OpBLTU:
-			if x[in.Rs1] < x[in.Rs2] {
+			if x[in.Rs1&31] < x[in.Rs2&31] {
 				npc = pc + imm
 			}
 		case rv.OpBGEU:
-			if x[in.Rs1] >= x[in.Rs2] {
+			if x[in.Rs1&31] >= x[in.Rs2&31] {
 				npc = pc + imm
 			}
 		case rv.OpLB:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
-				x[in.Rd] = uint64(int8(ld8(e.page, va&pageMask)))
-			} else if !h.loadSlowTo(in.Rd, va, 1, true) {
-				h.takeTrap()
+				x[in.Rd&31] = uint64(int8(ld8(e.page, va&pageMask)))
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpLH:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
-				x[in.Rd] = uint64(int16(ld16(e.page, va&pageMask)))
-			} else if !h.loadSlowTo(in.Rd, va, 2, true) {
-				h.takeTrap()
+				x[in.Rd&31] = uint64(int16(ld16(e.page, va&pageMask)))
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpLW:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
-				x[in.Rd] = uint64(int32(ld32(e.page, va&pageMask)))
-			} else if !h.loadSlowTo(in.Rd, va, 4, true) {
-				h.takeTrap()
+				x[in.Rd&31] = uint64(int32(ld32(e.page, va&pageMask)))
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpLD:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 {
-				x[in.Rd] = ld64(e.page, va&pageMask)
-			} else if !h.loadSlowTo(in.Rd, va, 8, false) {
-				h.takeTrap()
+				x[in.Rd&31] = ld64(e.page, va&pageMask)
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpLBU:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
-				x[in.Rd] = ld8(e.page, va&pageMask)
-			} else if !h.loadSlowTo(in.Rd, va, 1, false) {
-				h.takeTrap()
+				x[in.Rd&31] = ld8(e.page, va&pageMask)
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpLHU:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
-				x[in.Rd] = ld16(e.page, va&pageMask)
-			} else if !h.loadSlowTo(in.Rd, va, 2, false) {
-				h.takeTrap()
+				x[in.Rd&31] = ld16(e.page, va&pageMask)
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpLWU:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
-				x[in.Rd] = ld32(e.page, va&pageMask)
-			} else if !h.loadSlowTo(in.Rd, va, 4, false) {
-				h.takeTrap()
+				x[in.Rd&31] = ld32(e.page, va&pageMask)
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpSB:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] {
-				st8(e.page, va&pageMask, x[in.Rs2])
-			} else if !h.storeSlow(va, 1, x[in.Rs2]) {
-				h.takeTrap()
+				st8(e.page, va&pageMask, x[in.Rs2&31])
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpSH:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-2 {
-				st16(e.page, va&pageMask, x[in.Rs2])
-			} else if !h.storeSlow(va, 2, x[in.Rs2]) {
-				h.takeTrap()
+				st16(e.page, va&pageMask, x[in.Rs2&31])
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpSW:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-4 {
-				st32(e.page, va&pageMask, x[in.Rs2])
-			} else if !h.storeSlow(va, 4, x[in.Rs2]) {
-				h.takeTrap()
+				st32(e.page, va&pageMask, x[in.Rs2&31])
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpSD:
-			va := x[in.Rs1] + imm
+			va := x[in.Rs1&31] + imm
 			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-8 {
-				st64(e.page, va&pageMask, x[in.Rs2])
-			} else if !h.storeSlow(va, 8, x[in.Rs2]) {
-				h.takeTrap()
+				st64(e.page, va&pageMask, x[in.Rs2&31])
+			} else {
+				h.PC = pc
+				h.execSlow(in)
+				pc = h.PC
 				continue
 			}
 		case rv.OpADDI:
-			x[in.Rd] = x[in.Rs1] + imm
+			x[in.Rd&31] = x[in.Rs1&31] + imm
 		case rv.OpSLTI:
-			x[in.Rd] = b2u(int64(x[in.Rs1]) < int64(imm))
+			x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(imm))
 		case rv.OpSLTIU:
-			x[in.Rd] = b2u(x[in.Rs1] < imm)
+			x[in.Rd&31] = b2u(x[in.Rs1&31] < imm)
 		case rv.OpXORI:
-			x[in.Rd] = x[in.Rs1] ^ imm
+			x[in.Rd&31] = x[in.Rs1&31] ^ imm
 		case rv.OpORI:
-			x[in.Rd] = x[in.Rs1] | imm
+			x[in.Rd&31] = x[in.Rs1&31] | imm
 		case rv.OpANDI:
-			x[in.Rd] = x[in.Rs1] & imm
+			x[in.Rd&31] = x[in.Rs1&31] & imm
 		case rv.OpSLLI:
-			x[in.Rd] = x[in.Rs1] << (imm & 63)
+			x[in.Rd&31] = x[in.Rs1&31] << (imm & 63)
 		case rv.OpSRLI:
-			x[in.Rd] = x[in.Rs1] >> (imm & 63)
+			x[in.Rd&31] = x[in.Rs1&31] >> (imm & 63)
 		case rv.OpSRAI:
-			x[in.Rd] = uint64(int64(x[in.Rs1]) >> (imm & 63))
+			x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (imm & 63))
 		case rv.OpADD:
-			x[in.Rd] = x[in.Rs1] + x[in.Rs2]
+			x[in.Rd&31] = x[in.Rs1&31] + x[in.Rs2&31]
 		case rv.OpSUB:
-			x[in.Rd] = x[in.Rs1] - x[in.Rs2]
+			x[in.Rd&31] = x[in.Rs1&31] - x[in.Rs2&31]
 		case rv.OpSLL:
-			x[in.Rd] = x[in.Rs1] << (x[in.Rs2] & 63)
+			x[in.Rd&31] = x[in.Rs1&31] << (x[in.Rs2&31] & 63)
 		case rv.OpSLT:
-			x[in.Rd] = b2u(int64(x[in.Rs1]) < int64(x[in.Rs2]))
+			x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]))
 		case rv.OpSLTU:
-			x[in.Rd] = b2u(x[in.Rs1] < x[in.Rs2])
+			x[in.Rd&31] = b2u(x[in.Rs1&31] < x[in.Rs2&31])
 		case rv.OpXOR:
-			x[in.Rd] = x[in.Rs1] ^ x[in.Rs2]
+			x[in.Rd&31] = x[in.Rs1&31] ^ x[in.Rs2&31]
 		case rv.OpSRL:
-			x[in.Rd] = x[in.Rs1] >> (x[in.Rs2] & 63)
+			x[in.Rd&31] = x[in.Rs1&31] >> (x[in.Rs2&31] & 63)
 		case rv.OpSRA:
-			x[in.Rd] = uint64(int64(x[in.Rs1]) >> (x[in.Rs2] & 63))
+			x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (x[in.Rs2&31] & 63))
 		case rv.OpOR:
-			x[in.Rd] = x[in.Rs1] | x[in.Rs2]
+			x[in.Rd&31] = x[in.Rs1&31] | x[in.Rs2&31]
 		case rv.OpAND:
-			x[in.Rd] = x[in.Rs1] & x[in.Rs2]
+			x[in.Rd&31] = x[in.Rs1&31] & x[in.Rs2&31]
 		case rv.OpADDIW:
-			x[in.Rd] = sext32(x[in.Rs1] + imm)
+			x[in.Rd&31] = sext32(x[in.Rs1&31] + imm)
 		case rv.OpSLLIW:
-			x[in.Rd] = sext32(x[in.Rs1] << (imm & 31))
+			x[in.Rd&31] = sext32(x[in.Rs1&31] << (imm & 31))
 		case rv.OpSRLIW:
-			x[in.Rd] = sext32(uint64(uint32(x[in.Rs1]) >> (imm & 31)))
+			x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (imm & 31)))
 		case rv.OpSRAIW:
-			x[in.Rd] = uint64(int64(int32(x[in.Rs1]) >> (imm & 31)))
+			x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (imm & 31)))
 		case rv.OpADDW:
-			x[in.Rd] = sext32(x[in.Rs1] + x[in.Rs2])
+			x[in.Rd&31] = sext32(x[in.Rs1&31] + x[in.Rs2&31])
 		case rv.OpSUBW:
-			x[in.Rd] = sext32(x[in.Rs1] - x[in.Rs2])
+			x[in.Rd&31] = sext32(x[in.Rs1&31] - x[in.Rs2&31])
 		case rv.OpSLLW:
-			x[in.Rd] = sext32(x[in.Rs1] << (x[in.Rs2] & 31))
+			x[in.Rd&31] = sext32(x[in.Rs1&31] << (x[in.Rs2&31] & 31))
 		case rv.OpSRLW:
-			x[in.Rd] = sext32(uint64(uint32(x[in.Rs1]) >> (x[in.Rs2] & 31)))
+			x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
 		case rv.OpSRAW:
-			x[in.Rd] = uint64(int64(int32(x[in.Rs1]) >> (x[in.Rs2] & 31)))
+			x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
 		case rv.OpFENCE, rv.OpFENCEI:
 			// One in-order hart: memory is always coherent, and stores drop
 			// stale decoded code themselves (see codePageFor).
 		case rv.OpMUL:
-			x[in.Rd] = x[in.Rs1] * x[in.Rs2]
+			x[in.Rd&31] = x[in.Rs1&31] * x[in.Rs2&31]
 		case rv.OpMULH:
-			x[in.Rd] = mulh(x[in.Rs1], x[in.Rs2])
+			x[in.Rd&31] = mulh(x[in.Rs1&31], x[in.Rs2&31])
 		case rv.OpMULHSU:
-			x[in.Rd] = mulhsu(x[in.Rs1], x[in.Rs2])
+			x[in.Rd&31] = mulhsu(x[in.Rs1&31], x[in.Rs2&31])
 		case rv.OpMULHU:
-			x[in.Rd], _ = bits.Mul64(x[in.Rs1], x[in.Rs2])
+			x[in.Rd&31], _ = bits.Mul64(x[in.Rs1&31], x[in.Rs2&31])
 		case rv.OpDIV:
-			x[in.Rd] = div(x[in.Rs1], x[in.Rs2])
+			x[in.Rd&31] = div(x[in.Rs1&31], x[in.Rs2&31])
 		case rv.OpDIVU:
-			x[in.Rd] = divu(x[in.Rs1], x[in.Rs2])
+			x[in.Rd&31] = divu(x[in.Rs1&31], x[in.Rs2&31])
 		case rv.OpREM:
-			x[in.Rd] = rem(x[in.Rs1], x[in.Rs2])
+			x[in.Rd&31] = rem(x[in.Rs1&31], x[in.Rs2&31])
 		case rv.OpREMU:
-			x[in.Rd] = remu(x[in.Rs1], x[in.Rs2])
+			x[in.Rd&31] = remu(x[in.Rs1&31], x[in.Rs2&31])
 		case rv.OpMULW:
-			x[in.Rd] = sext32(x[in.Rs1] * x[in.Rs2])
+			x[in.Rd&31] = sext32(x[in.Rs1&31] * x[in.Rs2&31])
 		case rv.OpDIVW:
-			x[in.Rd] = sext32(div(uint64(int32(x[in.Rs1])), uint64(int32(x[in.Rs2]))))
+			x[in.Rd&31] = sext32(div(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
 		case rv.OpDIVUW:
-			x[in.Rd] = sext32(divu(uint64(uint32(x[in.Rs1])), uint64(uint32(x[in.Rs2]))))
+			x[in.Rd&31] = sext32(divu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
 		case rv.OpREMW:
-			x[in.Rd] = sext32(rem(uint64(int32(x[in.Rs1])), uint64(int32(x[in.Rs2]))))
+			x[in.Rd&31] = sext32(rem(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
 		case rv.OpREMUW:
-			x[in.Rd] = sext32(remu(uint64(uint32(x[in.Rs1])), uint64(uint32(x[in.Rs2]))))
-		case rv.OpECALL:
-			if h.Priv == PrivU && h.UserECallStops {
-				h.stop = StopECall
-				h.recheck()
-				continue
-			}
-			h.raise(excECallU+uint64(h.Priv), 0)
-			h.takeTrap()
-			continue
-		case rv.OpEBREAK:
-			h.raise(excBreakpoint, pc)
-			h.takeTrap()
-			continue
-		case rv.OpMRET:
-			if !h.mret() {
-				h.takeTrap()
-				continue
-			}
-			npc = h.PC
-		case rv.OpSRET:
-			if !h.sret() {
-				h.takeTrap()
-				continue
-			}
-			npc = h.PC
-		case rv.OpWFI:
-			if !h.wfi(in) {
-				h.takeTrap()
-				continue
-			}
-		case rv.OpSFENCEVMA:
-			if !h.sfenceVMA(in) {
-				h.takeTrap()
-				continue
-			}
-		case rv.OpCSRRW, rv.OpCSRRS, rv.OpCSRRC, rv.OpCSRRWI, rv.OpCSRRSI, rv.OpCSRRCI:
-			if !h.csrOp(in) {
-				h.takeTrap()
-				continue
-			}
-		case rv.OpIllegal:
-			h.raise(excIllegal, uint64(in.Raw))
-			h.takeTrap()
-			continue
+			x[in.Rd&31] = sext32(remu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
 		default:
-			var ok bool
-			if in.Op.IsFP() {
-				ok = h.execFP(in)
-			} else {
-				ok = h.execAtomic(in)
-			}
-			if !ok {
-				h.takeTrap()
-				continue
-			}
+			h.PC = pc
+			h.execSlow(in)
+			pc = h.PC
+			continue
 		}
-		h.PC = npc
+		pc = npc
 		h.instret++
 		x[0] = 0
 	}
+}
+
+// execSlow executes the instruction in at h.PC with every case handled:
+// it retires it (advancing h.PC and instret) or takes its trap.
+func (h *Hart) execSlow(in *rv.Inst) {
+	x := &h.X
+	pc := h.PC
+	npc := pc + uint64(in.Len)
+	imm := uint64(int64(in.Imm))
+	var ok bool
+	switch in.Op {
+	case rv.OpLB, rv.OpLBU:
+		var v uint64
+		if v, ok = h.load8(x[in.Rs1] + imm); ok {
+			x[in.Rd] = extend(v, 8, in.Op == rv.OpLB)
+		}
+	case rv.OpLH, rv.OpLHU:
+		var v uint64
+		if v, ok = h.load16(x[in.Rs1] + imm); ok {
+			x[in.Rd] = extend(v, 16, in.Op == rv.OpLH)
+		}
+	case rv.OpLW, rv.OpLWU:
+		var v uint64
+		if v, ok = h.load32(x[in.Rs1] + imm); ok {
+			x[in.Rd] = extend(v, 32, in.Op == rv.OpLW)
+		}
+	case rv.OpLD:
+		var v uint64
+		if v, ok = h.load64(x[in.Rs1] + imm); ok {
+			x[in.Rd] = v
+		}
+	case rv.OpSB:
+		ok = h.store8(x[in.Rs1]+imm, x[in.Rs2])
+	case rv.OpSH:
+		ok = h.store16(x[in.Rs1]+imm, x[in.Rs2])
+	case rv.OpSW:
+		ok = h.store32(x[in.Rs1]+imm, x[in.Rs2])
+	case rv.OpSD:
+		ok = h.store64(x[in.Rs1]+imm, x[in.Rs2])
+	case rv.OpECALL:
+		if h.Priv == PrivU && h.UserECallStops {
+			h.stop = StopECall
+			h.recheck()
+			return
+		}
+		ok = h.raise(excECallU+uint64(h.Priv), 0)
+	case rv.OpEBREAK:
+		ok = h.raise(excBreakpoint, pc)
+	case rv.OpMRET:
+		if ok = h.mret(); ok {
+			npc = h.PC
+		}
+	case rv.OpSRET:
+		if ok = h.sret(); ok {
+			npc = h.PC
+		}
+	case rv.OpWFI:
+		ok = h.wfi(in)
+	case rv.OpSFENCEVMA:
+		ok = h.sfenceVMA(in)
+	case rv.OpCSRRW, rv.OpCSRRS, rv.OpCSRRC, rv.OpCSRRWI, rv.OpCSRRSI, rv.OpCSRRCI:
+		ok = h.csrOp(in)
+	case rv.OpIllegal:
+		ok = h.raise(excIllegal, uint64(in.Raw))
+	default:
+		if in.Op.IsFP() {
+			ok = h.execFP(in)
+		} else {
+			ok = h.execAtomic(in)
+		}
+	}
+	if !ok {
+		h.takeTrap()
+		return
+	}
+	h.PC = npc
+	h.instret++
+	x[0] = 0
+}
+
+// extend sign-extends the low n bits of v if signed, else returns v.
+func extend(v uint64, n uint, signed bool) uint64 {
+	if signed {
+		return uint64(int64(v<<(64-n)) >> (64 - n))
+	}
+	return v
 }
 
 // event handles stops, the instruction limit and interrupts, and sets the
@@ -511,19 +583,4 @@ func remu(a, b uint64) uint64 {
 		return a
 	}
 	return a % b
-}
-
-// loadSlowTo completes a load whose fast path missed: it loads size bytes
-// at va and writes x[rd], sign-extended if signed.
-func (h *Hart) loadSlowTo(rd uint8, va uint64, size int, signed bool) bool {
-	v, ok := h.loadSlow(va, size)
-	if !ok {
-		return false
-	}
-	if signed {
-		sh := 64 - 8*uint(size)
-		v = uint64(int64(v<<sh) >> sh)
-	}
-	h.X[rd] = v
-	return true
 }

@@ -42,6 +42,13 @@ func (h *Hart) takeTrap() {
 	cause, tval := h.trapCause, h.trapVal
 	c := &h.csr
 	h.resValid = false
+	if h.instret == h.trapInstret {
+		if h.trapStreak++; h.trapStreak >= trapLoopLimit {
+			h.stop = StopTrapLoop
+		}
+	} else {
+		h.trapInstret, h.trapStreak = h.instret, 0
+	}
 	code := cause &^ interruptBit
 	deleg := c.medeleg
 	if cause&interruptBit != 0 {

@@ -1,0 +1,37 @@
+package hart
+
+import (
+	"encoding/binary"
+	"testing"
+
+	"github.com/reprovm/reprovm/machine/internal/bus"
+)
+
+// TestCrossPageInstruction runs 32-bit instructions whose halves lie on two
+// pages (they are decoded on every execution, never cached), and checks
+// that a store rewriting the second half takes effect.
+func TestCrossPageInstruction(t *testing.T) {
+	const base = 0x8000_0000
+	b := bus.New(base, 2*pageSize)
+	h := New(b, base+pageSize-6)
+	put := func(off int, w uint32) { binary.LittleEndian.PutUint32(b.RAM[off:], w) }
+	put(pageSize-6, 0x00000013) // nop at 0xffa
+	put(pageSize-2, 0x00550513) // addi a0, a0, 5 at 0xffe, spanning the pages
+	put(pageSize+2, 0xff9ff06f) // j -8: back to 0xffa
+	for round, want := range []uint64{5, 10, 15} {
+		h.Run(h.Instret() + 3)
+		if h.X[10] != want {
+			t.Fatalf("round %d: a0 = %d, want %d", round, h.X[10], want)
+		}
+	}
+	// Rewrite the upper half: addi a0, a0, 5 -> addi a0, a0, 0x105.
+	h.WrittenByDevice(base+pageSize, 2)
+	binary.LittleEndian.PutUint16(b.RAM[pageSize:], 0x1055)
+	h.Run(h.Instret() + 3)
+	if h.X[10] != 15+0x105 {
+		t.Fatalf("after rewrite: a0 = %#x, want %#x", h.X[10], 15+0x105)
+	}
+	if h.PC != base+pageSize-6 {
+		t.Fatalf("pc = %#x, want %#x", h.PC, base+pageSize-6)
+	}
+}
