@@ -35,8 +35,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reprovm/reprovm/internal/rvtest"
 	"github.com/reprovm/reprovm/machine"
-	"github.com/reprovm/reprovm/machine/internal/rvtest"
 )
 
 var benchQEMU = flag.Bool("bench.qemu", true, "also time each benchmark program once under qemu-system-riscv64")
@@ -212,12 +212,10 @@ func benchGCC(tb testing.TB, dir string, defines map[string]string, args []strin
 		}
 		return a
 	}
-	cmd := []string{
-		"-O2", "-march=rv64gc", "-mabi=lp64d", "-mcmodel=medany",
-		"-ffreestanding", "-nostdlib", "-nostartfiles", "-static", "-fno-pie", "-no-pie",
-		"-ffp-contract=off", "-fno-math-errno", "-Wall", "-Werror",
-		"-Wl,--build-id=none", "-T", abs("bench.ld"),
-	}
+	cmd := slices.Concat(rvtest.BareMetal, []string{
+		"-O2", "-ffreestanding", "-ffp-contract=off", "-fno-math-errno", "-Wall", "-Werror",
+		"-T", abs("bench.ld"),
+	})
 	for _, k := range slices.Sorted(maps.Keys(defines)) {
 		cmd = append(cmd, "-D"+k+"="+defines[k])
 	}

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reprovm/reprovm/internal/rvtest"
 	"github.com/reprovm/reprovm/machine"
 	"github.com/reprovm/reprovm/machine/internal/rvgen"
-	"github.com/reprovm/reprovm/machine/internal/rvtest"
 )
 
 // Differential fuzzing against QEMU user mode (issue 2, Tests): random

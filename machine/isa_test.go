@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reprovm/reprovm/internal/rvtest"
 	"github.com/reprovm/reprovm/machine"
-	"github.com/reprovm/reprovm/machine/internal/rvtest"
 )
 
 // isaTest is one program of the conformance suite in testdata/isa. Each
@@ -64,12 +64,7 @@ func buildISA(t *testing.T, tc isaTest, defines ...string) (string, []byte) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := []string{
-		"-nostdlib", "-nostartfiles", "-static",
-		"-march=rv64gc", "-mabi=lp64d",
-		"-Wl,--no-warn-rwx-segments", "-Wl,--build-id=none",
-		"-I", dir, "-T", filepath.Join(dir, "link.ld"),
-	}
+	args := slices.Concat(rvtest.BareMetal, []string{"-I", dir, "-T", filepath.Join(dir, "link.ld")})
 	for _, d := range slices.Concat(tc.defines, defines) {
 		args = append(args, "-D"+d)
 	}

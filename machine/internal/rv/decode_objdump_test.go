@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/reprovm/reprovm/machine/internal/rvtest"
+	"github.com/reprovm/reprovm/internal/rvtest"
 )
 
 // majorOpcodes are the 32-bit major opcodes of RV64GC; random words are

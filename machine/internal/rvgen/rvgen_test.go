@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/reprovm/reprovm/machine/internal/rvtest"
+	"github.com/reprovm/reprovm/internal/rvtest"
 )
 
 func TestGenerateDeterministic(t *testing.T) {

@@ -14,6 +14,16 @@ import (
 	"testing"
 )
 
+// BareMetal are the riscv64-linux-gnu-gcc flags for a static RV64GC
+// program that runs without an OS at the addresses of its linker script
+// (add -T script.ld): no libc, no start files, no PIE, no build ID (so
+// the ELF is byte-reproducible), no warning for an RWX segment.
+var BareMetal = []string{
+	"-march=rv64gc", "-mabi=lp64d", "-mcmodel=medany",
+	"-nostdlib", "-nostartfiles", "-static", "-fno-pie", "-no-pie",
+	"-Wl,--build-id=none", "-Wl,--no-warn-rwx-segments",
+}
+
 // Debian packages that provide each tool.
 var toolPackage = map[string]string{
 	"riscv64-linux-gnu-gcc":     "gcc-riscv64-linux-gnu",
