@@ -15,9 +15,12 @@ import (
 )
 
 // EmulatorVersion is the semantic version of the machine's guest-visible
-// behaviour. Two builds of reprovm with the same EmulatorVersion retire the
-// same instructions with the same results; any change a guest could observe
-// bumps it.
+// behaviour: two builds with the same EmulatorVersion give the same output
+// bytes, retired-instruction count and state for the same inputs
+// (DESIGN.md, "Determinism rules"). Bump the major version for any change
+// that can alter an instruction's result, a trap, a device response or the
+// retired-instruction count of an existing program; bump the minor version
+// for additions that existing programs cannot observe.
 const EmulatorVersion = "0.1.0"
 
 // TimebaseHz is the frequency of mtime and the time CSR. Time advances by

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reprovm/reprovm/internal/version"
+	"github.com/reprovm/reprovm/machine"
 )
 
 // cliResult is what one in-process run of the command produced.
@@ -164,7 +165,7 @@ func TestVersion(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}
-	for _, want := range []string{"reprovm " + version.Version + "\n", "emulator " + version.Emulator + "\n"} {
+	for _, want := range []string{"reprovm " + version.Version + "\n", "emulator " + machine.EmulatorVersion + "\n"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout does not contain %q:\n%s", want, r.stdout)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/reprovm/reprovm/internal/version"
+	"github.com/reprovm/reprovm/machine"
 )
 
 func newVersionCmd() *cobra.Command {
@@ -19,7 +20,7 @@ results, instruction counts and state; build stamps record it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			_, err := fmt.Fprintf(cmd.OutOrStdout(), "reprovm %s\nemulator %s\nbuilt with %s %s/%s\n",
-				version.Version, version.Emulator, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+				version.Version, machine.EmulatorVersion, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 			return err
 		},
 	}
