@@ -27,6 +27,8 @@ STATICCHECK := $(BIN)/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 TEST_TIMEOUT ?= 30m
 BENCHTIME ?= 2s
 DIFF_COUNT ?= 20000
+# make test runs seeds 1-2000; make fuzz explores beyond them (DIFF_SEED=N to pick another range).
+DIFF_SEED ?= 1000000
 FUZZTIME ?= 30s
 
 .PHONY: tools test lint bench fuzz demo build
@@ -50,7 +52,7 @@ bench: tools
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./machine/...
 
 fuzz: tools
-	$(GO) test ./machine -run TestDiffQEMU -diff.count=$(DIFF_COUNT) -timeout 0
+	$(GO) test ./machine -run TestDiffQEMU -diff.count=$(DIFF_COUNT) -diff.seed=$(DIFF_SEED) -timeout 0
 	scripts/fuzz-go.sh $(FUZZTIME)
 
 demo: tools build
