@@ -2,12 +2,16 @@ package softfloat
 
 import (
 	"bufio"
+	"flag"
 	"fmt"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 )
+
+var testfloatLevel = flag.Int("softfloat.testfloat.level", 1,
+	"testfloat_gen -level (1 or 2; level 2 has about 40 million cases per binary64 operation and mode)")
 
 // Berkeley TestFloat's testfloat_gen prints, for a named operation, lines
 // of hexadecimal operands followed by the expected result and flags (in
@@ -158,7 +162,8 @@ func TestTestfloat(t *testing.T) {
 		for _, rm := range modes {
 			t.Run(fmt.Sprintf("%s/rm%d", op.name, rm), func(t *testing.T) {
 				t.Parallel()
-				cmd := exec.Command(gen, testfloatMode[rm], "-tininessafter", "-exact", op.name)
+				cmd := exec.Command(gen, "-level", strconv.Itoa(*testfloatLevel),
+					testfloatMode[rm], "-tininessafter", "-exact", op.name)
 				out, err := cmd.StdoutPipe()
 				if err != nil {
 					t.Fatal(err)
