@@ -49,7 +49,10 @@ func New(cfg Config) (*Machine, error) {
 	if size%4096 != 0 || size > 1<<40 {
 		return nil, fmt.Errorf("new machine: RAM size %d is not a multiple of 4 KiB up to 1 TiB", size)
 	}
-	b := bus.New(RAMBase, size)
+	b, err := bus.New(RAMBase, size)
+	if err != nil {
+		return nil, fmt.Errorf("new machine: %w", err)
+	}
 	h := hart.New(b, RAMBase)
 	clint := &dev.CLINT{Hart: h, MSIPBit: hart.MIPMSIP}
 	if err := b.Map("clint", dev.CLINTBase, dev.CLINTSize, clint); err != nil {

@@ -30,11 +30,14 @@ type Bus struct {
 	regions []region // sorted by base, non-overlapping
 }
 
-// New returns a bus with size bytes of zeroed RAM at base. Go's allocator
-// takes large blocks straight from the OS, which supplies zero pages on first
-// touch, so untouched RAM costs no host memory.
-func New(base, size uint64) *Bus {
-	return &Bus{RAM: make([]byte, size), RAMBase: base}
+// New returns a bus with size bytes of zeroed RAM at base. Untouched RAM
+// costs no host memory (see newRAM).
+func New(base, size uint64) (*Bus, error) {
+	b := &Bus{RAMBase: base}
+	if err := newRAM(b, size); err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // Map attaches dev at [base, base+size). It fails if the range overlaps RAM

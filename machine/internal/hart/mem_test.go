@@ -11,7 +11,10 @@ import (
 // change (a regression test: the part on each page may be 1 to 7 bytes).
 func TestPageCrossingAccess(t *testing.T) {
 	const base = 0x8000_0000
-	b := bus.New(base, 3*pageSize)
+	b, err := bus.New(base, 3*pageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := New(b, base)
 	for _, size := range []int{2, 4, 8} {
 		for k := 1; k < size; k++ {

@@ -12,7 +12,10 @@ import (
 // that a store rewriting the second half takes effect.
 func TestCrossPageInstruction(t *testing.T) {
 	const base = 0x8000_0000
-	b := bus.New(base, 2*pageSize)
+	b, err := bus.New(base, 2*pageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := New(b, base+pageSize-6)
 	put := func(off int, w uint32) { binary.LittleEndian.PutUint32(b.RAM[off:], w) }
 	put(pageSize-6, 0x00000013) // nop at 0xffa
