@@ -16,6 +16,7 @@ const (
 	csrSTVal         = 0x143
 	csrSIP           = 0x144
 	csrSATP          = 0x180
+	csrSTimeCmp      = 0x14d
 	csrMStatus       = 0x300
 	csrMISA          = 0x301
 	csrMEDeleg       = 0x302
@@ -119,7 +120,23 @@ type csrFile struct {
 	mcounteren, scounteren               uint64
 	stvec, sscratch, sepc, scause, stval uint64
 	satp                                 uint64
+	menvcfg                              uint64
+	stimecmp                             uint64
 	fflags, frm                          uint8
+}
+
+// menvcfg.STCE (Sstc extension §1): enables stimecmp and makes STIP follow
+// it. The other menvcfg fields belong to extensions the hart lacks and
+// read as zero.
+const menvcfgSTCE = 1 << 63
+
+// sstcEnabled reports whether stimecmp drives STIP.
+func (h *Hart) sstcEnabled() bool { return h.csr.menvcfg&menvcfgSTCE != 0 }
+
+// stimecmpAllowed applies the Sstc access rules: below M-mode stimecmp
+// needs menvcfg.STCE and mcounteren.TM.
+func (h *Hart) stimecmpAllowed() bool {
+	return h.Priv == PrivM || h.sstcEnabled() && h.csr.mcounteren&(1<<1) != 0
 }
 
 // csrAllowed checks the privilege rules common to every CSR: the address
@@ -212,6 +229,10 @@ func (h *Hart) readCSR(n uint16) (uint64, bool) {
 			return 0, false
 		}
 		return c.satp, true
+	case csrSTimeCmp:
+		return c.stimecmp, h.stimecmpAllowed()
+	case csrMEnvCfg:
+		return c.menvcfg, true
 	case csrMStatus:
 		return h.mstatus(), true
 	case csrMISA:
@@ -226,7 +247,7 @@ func (h *Hart) readCSR(n uint16) (uint64, bool) {
 		return c.mtvec, true
 	case csrMCounter:
 		return c.mcounteren, true
-	case csrMEnvCfg, csrMCountInhibit:
+	case csrMCountInhibit:
 		return 0, true
 	case csrMScratch:
 		return c.mscratch, true
@@ -281,8 +302,15 @@ func (h *Hart) writeCSR(n uint16, v uint64) bool {
 		c.stvec = legalTVec(v)
 	case csrSCounter:
 		c.scounteren = v & 0xffffffff
-	case csrSEnvCfg, csrMEnvCfg, csrMCountInhibit:
+	case csrSEnvCfg, csrMCountInhibit:
 		// No optional features behind them: read-only zero.
+	case csrMEnvCfg:
+		c.menvcfg = v & menvcfgSTCE
+	case csrSTimeCmp:
+		if !h.stimecmpAllowed() {
+			return false
+		}
+		c.stimecmp = v
 	case csrSScratch:
 		c.sscratch = v
 	case csrSEPC:
@@ -322,7 +350,11 @@ func (h *Hart) writeCSR(n uint16, v uint64) bool {
 	case csrMTVal:
 		c.mtval = v
 	case csrMIP:
-		c.mip = c.mip&^mipWritable | v&mipWritable
+		m := uint64(mipWritable)
+		if h.sstcEnabled() { // STIP follows stimecmp and is read-only
+			m &^= ipSTI
+		}
+		c.mip = c.mip&^m | v&m
 	case csrMCycle:
 		// The new value is what the next instruction reads.
 		h.cycleOff = v - (h.Cycles() + 1)
@@ -374,11 +406,19 @@ func (h *Hart) setSATP(v uint64) {
 	h.flushTLB()
 }
 
-// mipValue returns mip with MTIP computed from the timer.
+// mipValue returns mip with MTIP computed from mtimecmp and, under Sstc,
+// STIP from stimecmp.
 func (h *Hart) mipValue() uint64 {
+	now := h.MTime()
 	v := h.csr.mip &^ ipMTI
-	if h.MTime() >= h.mtimecmp {
+	if now >= h.mtimecmp {
 		v |= ipMTI
+	}
+	if h.sstcEnabled() {
+		v &^= ipSTI
+		if now >= h.csr.stimecmp {
+			v |= ipSTI
+		}
 	}
 	return v
 }

@@ -155,7 +155,7 @@ func (h *Hart) Reset(pc uint64) {
 	h.F = [32]uint64{}
 	h.PC = pc
 	h.Priv = PrivM
-	h.csr = csrFile{}
+	h.csr = csrFile{stimecmp: ^uint64(0)}
 	h.mtimecmp = ^uint64(0)
 	h.resValid = false
 	h.stop = StopNone

@@ -410,16 +410,26 @@ func (h *Hart) event() StopReason {
 	return StopNone
 }
 
-// timerDeadline returns the instret at which mtime reaches mtimecmp, or
-// the maximum if that is now or never.
+// timerDeadline returns the instret at which the next timer interrupt
+// becomes pending (mtimecmp, or stimecmp under Sstc), or the maximum if
+// none will.
 func (h *Hart) timerDeadline() uint64 {
+	d := h.deadline(h.mtimecmp)
+	if h.sstcEnabled() {
+		d = min(d, h.deadline(h.csr.stimecmp))
+	}
+	return d
+}
+
+// deadline returns the instret at which mtime reaches cmp, or the maximum
+// if that is now or never.
+func (h *Hart) deadline(cmp uint64) uint64 {
 	now := h.MTime()
-	if now >= h.mtimecmp {
+	if now >= cmp {
 		return ^uint64(0)
 	}
-	ticks := h.mtimecmp - now
-	cyc := h.Cycles()
-	base := cyc / InsnsPerTick
+	ticks := cmp - now
+	base := h.Cycles() / InsnsPerTick
 	if ticks > (^uint64(0)/InsnsPerTick)-base {
 		return ^uint64(0)
 	}
@@ -427,17 +437,24 @@ func (h *Hart) timerDeadline() uint64 {
 }
 
 // wfi waits for an interrupt (privileged spec §3.3.3). Nothing else runs on
-// this machine, so waiting means jumping time forward to the timer deadline;
-// with nothing that could ever wake the hart, WFI is a no-op, which the spec
-// allows. TW makes WFI illegal below M-mode, and it is always illegal in U.
+// this machine, so waiting means jumping time forward to the deadline of an
+// enabled timer interrupt (mtimecmp, or stimecmp under Sstc); with nothing
+// that could ever wake the hart, WFI is a no-op, which the spec allows. TW makes WFI illegal below M-mode, and it is always illegal in U.
 func (h *Hart) wfi(in *rv.Inst) bool {
 	if h.Priv == PrivU || h.Priv == PrivS && h.csr.mstatus&mstatusTW != 0 {
 		return h.raise(excIllegal, uint64(in.Raw))
 	}
-	if h.mipValue()&h.csr.mie != 0 || h.csr.mie&ipMTI == 0 {
+	if h.mipValue()&h.csr.mie != 0 {
 		return true
 	}
-	if d := h.timerDeadline(); d != ^uint64(0) && d > h.instret {
+	d := ^uint64(0)
+	if h.csr.mie&ipMTI != 0 {
+		d = h.deadline(h.mtimecmp)
+	}
+	if h.csr.mie&ipSTI != 0 && h.sstcEnabled() {
+		d = min(d, h.deadline(h.csr.stimecmp))
+	}
+	if d != ^uint64(0) && d > h.instret {
 		h.idle += d - h.instret
 		h.recheck()
 	}
