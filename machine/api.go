@@ -2,6 +2,7 @@ package machine
 
 import (
 	"errors"
+	"io"
 )
 
 // RAMBase is the guest-physical address of the first byte of RAM, as on
@@ -11,11 +12,15 @@ const RAMBase = 0x8000_0000
 // DefaultRAMSize is the RAM size used when Config.RAMSize is zero.
 const DefaultRAMSize = 256 << 20
 
-// Config describes the machine to build.
+// Config describes the machine to build: its hardware, not the software
+// it runs (see Boot and LoadELF).
 type Config struct {
 	// RAMSize is the number of bytes of RAM at RAMBase. It must be a
 	// multiple of 4 KiB. Zero means DefaultRAMSize.
 	RAMSize uint64
+	// Console receives every byte the guest writes to its serial port. Nil
+	// discards them (ConsoleTail still has the last ones).
+	Console io.Writer
 }
 
 // StopReason says why Run returned.
@@ -33,6 +38,13 @@ const (
 	// retiring an instruction (for example a fault inside the trap handler
 	// itself); it would never make progress.
 	StopTrapLoop
+	// StopPowerOff: the guest powered the machine off through the test
+	// finisher (Linux: SBI system reset, which OpenSBI turns into a write
+	// of 0x5555, or 0x3333 with a failure code). ExitCode holds the code.
+	StopPowerOff
+	// StopReset: the guest asked for a reset (Linux reboot, or a kernel
+	// panic with panic=-1). The machine does not restart.
+	StopReset
 )
 
 // Stop is the result of Run.
@@ -43,6 +55,8 @@ type Stop struct {
 	// Cause and TVal are the last trap's mcause/scause and mtval/stval
 	// when Reason is StopTrapLoop.
 	Cause, TVal uint64
+	// ExitCode is the failure code of a StopPowerOff (0 for success).
+	ExitCode int
 }
 
 // ErrNotRAM reports a physical access outside RAM.

@@ -33,8 +33,11 @@ const (
 
 // Machine is one RISC-V hart with RAM. Not safe for concurrent use.
 type Machine struct {
-	bus  *bus.Bus
-	hart *hart.Hart
+	bus   *bus.Bus
+	hart  *hart.Hart
+	plic  *dev.PLIC
+	uart  *dev.UART
+	power *power
 }
 
 // runChunk is how many instructions run between checks of the context.
@@ -53,12 +56,11 @@ func New(cfg Config) (*Machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new machine: %w", err)
 	}
-	h := hart.New(b, RAMBase)
-	clint := &dev.CLINT{Hart: h, MSIPBit: hart.MIPMSIP}
-	if err := b.Map("clint", dev.CLINTBase, dev.CLINTSize, clint); err != nil {
+	m := &Machine{bus: b, hart: hart.New(b, RAMBase)}
+	if err := m.attachDevices(cfg); err != nil {
 		return nil, fmt.Errorf("new machine: %w", err)
 	}
-	return &Machine{bus: b, hart: h}, nil
+	return m, nil
 }
 
 // Reset puts the hart in M-mode at pc with all registers and CSRs at reset values.
@@ -94,6 +96,8 @@ func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
 			return Stop{Reason: StopToHost, ToHost: m.hart.ToHost}, nil
 		case hart.StopECall:
 			return Stop{Reason: StopECall}, nil
+		case hart.StopRequested:
+			return m.power.state, nil
 		case hart.StopTrapLoop:
 			cause, tval := m.hart.LastTrap()
 			return Stop{Reason: StopTrapLoop, Cause: cause, TVal: tval}, nil

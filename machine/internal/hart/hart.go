@@ -40,11 +40,12 @@ const (
 type StopReason uint8
 
 const (
-	StopNone     StopReason = iota
-	StopLimit               // the instruction limit was reached
-	StopToHost              // the watched tohost word became non-zero
-	StopECall               // ecall from U-mode with UserECallStops set
-	StopTrapLoop            // trapLoopLimit traps in a row without a retired instruction
+	StopNone      StopReason = iota
+	StopLimit                // the instruction limit was reached
+	StopToHost               // the watched tohost word became non-zero
+	StopECall                // ecall from U-mode with UserECallStops set
+	StopTrapLoop             // trapLoopLimit traps in a row without a retired instruction
+	StopRequested            // RequestStop was called (by a device)
 )
 
 // trapLoopLimit is how many traps in a row, with no instruction retiring in
@@ -229,3 +230,10 @@ func (h *Hart) EnterUserMode(pc uint64) {
 
 // LastTrap returns the cause and tval of the most recent trap.
 func (h *Hart) LastTrap() (cause, tval uint64) { return h.trapCause, h.trapVal }
+
+// RequestStop makes Run return StopRequested after the current instruction;
+// devices call it (a power-off, say) from inside a guest store.
+func (h *Hart) RequestStop() {
+	h.stop = StopRequested
+	h.recheck()
+}
