@@ -21,6 +21,8 @@ type Config struct {
 	// Console receives every byte the guest writes to its serial port. Nil
 	// discards them (ConsoleTail still has the last ones).
 	Console io.Writer
+	// Drives are the virtio block devices, at most VirtioSlots.
+	Drives []Drive
 }
 
 // StopReason says why Run returned.
