@@ -23,7 +23,7 @@ func (h *Hart) execAtomic(in *rv.Inst) bool {
 		h.resValid, h.resAddr = true, h.bus.RAMBase+off
 		// Stores to the reserved page must take the slow path, which is
 		// where the reservation is broken.
-		h.dropStoreTLB(off >> pageShift)
+		h.bumpStoreEpoch()
 		h.X[in.Rd] = v
 		return true
 	case rv.OpSCW, rv.OpSCD:

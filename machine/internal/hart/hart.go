@@ -115,12 +115,13 @@ type Hart struct {
 	resValid bool
 	resAddr  uint64
 
-	tlb       [3][tlbSize]tlbEntry
-	key       [3]uint64
-	code      []*codePage // by RAM page number
-	cur       *codePage   // decode cache of the page at curVPage
-	curVPage  uint64
-	crossPage rv.Inst // an instruction that spans two pages, decoded per use
+	tlb        [3][tlbSize]tlbEntry
+	key        [3]uint64
+	storeEpoch uint64      // see bumpStoreEpoch
+	code       []*codePage // by RAM page number
+	cur        *codePage   // decode cache of the page at curVPage
+	curVPage   uint64
+	crossPage  rv.Inst // an instruction that spans two pages, decoded per use
 
 	// Pending trap, set by the function that detected it.
 	trapCause, trapVal uint64

@@ -40,8 +40,31 @@ func (h *Hart) updateKeys() {
 	mxr := st >> 19 & 1
 	h.key[accFetch] = 1 | uint64(h.Priv)<<1
 	h.key[accLoad] = 1 | ep<<1 | sum<<3 | mxr<<4
-	h.key[accStore] = 1 | ep<<1 | sum<<3
+	h.key[accStore] = 1 | ep<<1 | sum<<3 | h.storeEpoch<<storeEpochShift
 	h.curVPage = noPage
+}
+
+// The store TLB's key also holds an epoch. Bumping it makes every store
+// entry miss at once, which is how a page leaves the store fast path when
+// it gets a reservation (LR) or decoded code: storeCacheable then keeps it
+// out on refill. Scanning the TLB for the page's entries instead costs a
+// thousand compares per LR. Epochs wrap after storeEpochs bumps, so the
+// store TLB is really flushed then, lest an entry from the same epoch one
+// wrap ago match again.
+const (
+	storeEpochShift = 5
+	storeEpochs     = 1 << (pageShift - storeEpochShift)
+)
+
+// bumpStoreEpoch invalidates every store-TLB entry in O(1).
+func (h *Hart) bumpStoreEpoch() {
+	h.storeEpoch = (h.storeEpoch + 1) % storeEpochs
+	if h.storeEpoch == 0 {
+		for i := range h.tlb[accStore] {
+			h.tlb[accStore][i] = tlbEntry{tag: noPage}
+		}
+	}
+	h.key[accStore] = h.key[accStore]&^((storeEpochs-1)<<storeEpochShift) | h.storeEpoch<<storeEpochShift
 }
 
 // flushTLB empties all three TLBs (sfence.vma, satp writes).
@@ -152,19 +175,8 @@ func (h *Hart) codePageFor(off uint64) *codePage {
 	}
 	cp := &codePage{off: off &^ pageMask}
 	h.code[n] = cp
-	h.dropStoreTLB(n)
+	h.bumpStoreEpoch()
 	return cp
-}
-
-// dropStoreTLB removes the store-TLB entries of RAM page n, so that stores
-// to it take the slow path.
-func (h *Hart) dropStoreTLB(n uint64) {
-	for i := range h.tlb[accStore] {
-		e := &h.tlb[accStore][i]
-		if e.tag != noPage && e.off>>pageShift == n {
-			*e = tlbEntry{tag: noPage}
-		}
-	}
 }
 
 // ramWritten must follow every write to RAM that bypasses the store TLB
