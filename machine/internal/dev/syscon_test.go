@@ -50,3 +50,29 @@ func TestSyscon(t *testing.T) {
 		})
 	}
 }
+
+// FuzzSyscon checks that only the three commands have an effect and that a
+// failure never reports code 0.
+func FuzzSyscon(f *testing.F) {
+	f.Add(encodeOp(mmioOp{store: true, size: 4, v: 0x5555}))
+	f.Add(encodeOp(mmioOp{store: true, size: 4, v: 0x3333}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, op := range decodeOps(data, SysconSize) {
+			var log powerLog
+			s := &Syscon{Power: &log}
+			if !op.store {
+				s.Load(op.off, op.size)
+				continue
+			}
+			s.Store(op.off, op.size, op.v)
+			cmd := op.v & 0xffff
+			valid := op.off == 0 && (op.size == 2 || op.size == 4) && (cmd == 0x3333 || cmd == 0x5555 || cmd == 0x7777)
+			if len(log) != map[bool]int{false: 0, true: 1}[valid] {
+				t.Fatalf("%+v gave %v", op, log)
+			}
+			if valid && cmd == 0x3333 && log[0].code == 0 {
+				t.Fatal("failure reported as code 0")
+			}
+		}
+	})
+}

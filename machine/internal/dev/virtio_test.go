@@ -40,11 +40,26 @@ func (g *guestRAM) WritePhys(pa uint64, p []byte) error {
 	return err
 }
 
-func (g *guestRAM) put16(pa uint64, v uint16) { s, _ := g.span(pa, 2); binary.LittleEndian.PutUint16(s, v) }
-func (g *guestRAM) put32(pa uint64, v uint32) { s, _ := g.span(pa, 4); binary.LittleEndian.PutUint32(s, v) }
-func (g *guestRAM) put64(pa uint64, v uint64) { s, _ := g.span(pa, 8); binary.LittleEndian.PutUint64(s, v) }
-func (g *guestRAM) get16(pa uint64) uint16    { s, _ := g.span(pa, 2); return binary.LittleEndian.Uint16(s) }
-func (g *guestRAM) get32(pa uint64) uint32    { s, _ := g.span(pa, 4); return binary.LittleEndian.Uint32(s) }
+func (g *guestRAM) put16(pa uint64, v uint16) {
+	s, _ := g.span(pa, 2)
+	binary.LittleEndian.PutUint16(s, v)
+}
+func (g *guestRAM) put32(pa uint64, v uint32) {
+	s, _ := g.span(pa, 4)
+	binary.LittleEndian.PutUint32(s, v)
+}
+func (g *guestRAM) put64(pa uint64, v uint64) {
+	s, _ := g.span(pa, 8)
+	binary.LittleEndian.PutUint64(s, v)
+}
+func (g *guestRAM) get16(pa uint64) uint16 {
+	s, _ := g.span(pa, 2)
+	return binary.LittleEndian.Uint16(s)
+}
+func (g *guestRAM) get32(pa uint64) uint32 {
+	s, _ := g.span(pa, 4)
+	return binary.LittleEndian.Uint32(s)
+}
 
 const (
 	ramBase  = 0x8000_0000
@@ -606,4 +621,122 @@ func TestNewVirtioBlockErrors(t *testing.T) {
 	if _, err := NewVirtioBlock(BlockConfig{Disk: MemDisk{}, Serial: "123456789012345678901"}, nil, nil, 1); err == nil {
 		t.Error("21-byte serial accepted")
 	}
+}
+
+// checkedDMA is guest RAM that fails the test when the device writes
+// anywhere but the used ring or a device-writable buffer of a descriptor it
+// has read. The device may try any address: guestRAM refuses those outside
+// RAM, as the machine does.
+type checkedDMA struct {
+	t        *testing.T
+	g        *guestRAM
+	v        *VirtioMMIO
+	writable map[segment]bool // a set: a hostile chain revisits descriptors
+}
+
+func (c *checkedDMA) ReadPhys(pa uint64, p []byte) error {
+	err := c.g.ReadPhys(pa, p)
+	q := c.v.queues[0]
+	if err == nil && len(p) == 16 && pa >= q.desc && pa-q.desc < 16*VirtioQueueNumMax {
+		if binary.LittleEndian.Uint16(p[12:])&descWrite != 0 {
+			c.writable[segment{binary.LittleEndian.Uint64(p), binary.LittleEndian.Uint32(p[8:])}] = true
+		}
+	}
+	return err
+}
+
+func (c *checkedDMA) WritePhys(pa uint64, p []byte) error {
+	end := pa + uint64(len(p))
+	q := c.v.queues[0]
+	ok := pa >= q.device+2 && end <= q.device+4+8*VirtioQueueNumMax && end > pa
+	for s := range c.writable {
+		ok = ok || pa >= s.addr && end <= s.addr+uint64(s.len) && end >= pa
+	}
+	if !ok {
+		c.t.Fatalf("device wrote %d bytes at %#x, outside the used ring and writable buffers", len(p), pa)
+	}
+	return c.g.WritePhys(pa, p)
+}
+
+const fuzzRAM = 0x4000
+
+// FuzzVirtioBlk feeds random register accesses and random guest memory
+// (rings, descriptors, requests) to a block device. It checks that the
+// device never panics, writes guest memory only where the driver allowed
+// it, never changes a read-only disk and keeps its interrupt line equal to
+// InterruptStatus != 0.
+//
+// Input: one flag byte (bit 0: read-only disk), a 16-bit op count, the ops,
+// then the first bytes of guest RAM.
+func FuzzVirtioBlk(f *testing.F) {
+	// Seed: Linux's probe sequence and a write then a read request.
+	var ops []mmioOp
+	st := func(off, v uint64) { ops = append(ops, mmioOp{store: true, off: off, size: 4, v: v}) }
+	st(vmStatus, 0)
+	st(vmStatus, 1)
+	st(vmStatus, 3)
+	st(vmDriverFeatSel, 1)
+	st(vmDriverFeatures, 1)
+	st(vmDriverFeatSel, 0)
+	st(vmDriverFeatures, blkFeatSegMax)
+	st(vmStatus, 11)
+	st(vmQueueSel, 0)
+	st(vmQueueNum, qNum)
+	st(vmQueueDescLow, qDesc&0xffffffff)
+	st(vmQueueDriverLow, qAvail&0xffffffff)
+	st(vmQueueDeviceLow, qUsed&0xffffffff)
+	st(vmQueueReady, 1)
+	st(vmStatus, 15)
+	st(vmQueueNotify, 0)
+	ops = append(ops, mmioOp{off: vmInterruptStatus, size: 4})
+	st(vmInterruptACK, 1)
+	st(vmQueueNotify, 0)
+	g := &guestRAM{base: ramBase, mem: make([]byte, fuzzRAM)}
+	d := &testDriver{g: g}
+	d.submit(d.header(ramBase+0x100, blkTOut, 1), buf{ramBase + 0x200, SectorSize, false}, buf{ramBase + 0x400, 1, true})
+	d.submit(d.header(ramBase+0x110, blkTIn, 1), buf{ramBase + 0x600, SectorSize, true}, buf{ramBase + 0x401, 1, true})
+	for _, ro := range []byte{0, 1} {
+		seed := []byte{ro, byte(len(ops)), byte(len(ops) >> 8)}
+		for _, op := range ops {
+			seed = append(seed, encodeOp(op)...)
+		}
+		f.Add(append(seed, g.mem...))
+	}
+
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 3 {
+			return
+		}
+		ro := data[0]&1 != 0
+		n := min(int(binary.LittleEndian.Uint16(data[1:])), 64, (len(data)-3)/opLen)
+		ops := decodeOps(data[3:3+n*opLen], VirtioStride)
+		g := &guestRAM{base: ramBase, mem: make([]byte, fuzzRAM)}
+		copy(g.mem, data[3+n*opLen:])
+		disk := make(MemDisk, 8*SectorSize)
+		for i := range disk {
+			disk[i] = byte(i)
+		}
+		before := bytes.Clone(disk)
+		lines := irqLines{}
+		dma := &checkedDMA{t: t, g: g, writable: map[segment]bool{}}
+		v, err := NewVirtioBlock(BlockConfig{Disk: disk, ReadOnly: ro}, dma, lines, testIRQ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dma.v = v
+		for _, op := range ops {
+			clear(dma.writable)
+			if op.store {
+				v.Store(op.off, op.size, op.v)
+			} else {
+				v.Load(op.off, op.size)
+			}
+			if lines[testIRQ] != (v.interrupt != 0) {
+				t.Fatalf("line %v with InterruptStatus %#x", lines[testIRQ], v.interrupt)
+			}
+		}
+		if ro && !bytes.Equal(disk, before) {
+			t.Fatal("a read-only disk changed")
+		}
+	})
 }
