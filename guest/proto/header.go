@@ -1,0 +1,147 @@
+package proto
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"unicode/utf8"
+)
+
+// The output drive holds a header block at offset 0 and the output archive
+// right after it, at offset HeaderSize. The init writes and syncs the
+// archive first and the header last, so a header with the magic is the
+// commit record of a finished run. All integers are little-endian:
+//
+//	offset size
+//	0      12   magic "REPROVM-OUT\x00"
+//	12     4    format version, 1
+//	16     4    state: 1 exited, 2 killed by a signal, 3 init failed
+//	20     4    code: exit status (0-255), signal number, or the failed
+//	            init stage (see Stage)
+//	24     8    archive length in bytes
+//	32     32   SHA-256 of the archive
+//	64     256  message: UTF-8, NUL-padded; why the init failed
+//	320    192  zero
+//
+// The archive is a tar stream (POSIX ustar, with PAX records only for
+// names or link targets too long for ustar) whose members are sorted by
+// name in byte order: directories (mode 0755), regular files (0755 if any
+// execute bit was set in the guest, else 0644) and symbolic links (0777),
+// all with mtime 0, uid and gid 0 and empty user and group names. Member
+// names are relative to /out, without a leading "./".
+const (
+	HeaderSize    = 512
+	Magic         = "REPROVM-OUT\x00"
+	FormatVersion = 1
+	maxMessage    = 256
+)
+
+// State says how the guest run ended.
+type State uint32
+
+const (
+	Exited     State = 1 // the command exited; Code is its exit status
+	Signaled   State = 2 // the command was killed; Code is the signal
+	InitFailed State = 3 // the init failed; Code is a Stage
+)
+
+// Stage names the step of the init that failed.
+type Stage int32
+
+const (
+	StageSetup   Stage = 1 // mounting /proc, /sys, /dev, /tmp, /out
+	StageJob     Stage = 2 // reading or decoding the job
+	StageModules Stage = 3 // loading kernel modules
+	StageDrives  Stage = 4 // finding or mounting drives
+	StageRun     Stage = 5 // starting or waiting for the command
+	StageOutput  Stage = 6 // archiving /out or writing the output drive
+)
+
+func (s Stage) String() string {
+	switch s {
+	case StageSetup:
+		return "setup"
+	case StageJob:
+		return "job"
+	case StageModules:
+		return "modules"
+	case StageDrives:
+		return "drives"
+	case StageRun:
+		return "run"
+	case StageOutput:
+		return "output"
+	}
+	return fmt.Sprintf("stage %d", int32(s))
+}
+
+// Header is the output drive's header block.
+type Header struct {
+	State         State
+	Code          int32
+	ArchiveLen    uint64
+	ArchiveSHA256 [32]byte
+	Message       string
+}
+
+// Marshal encodes h; a message longer than the field is cut at a UTF-8
+// boundary.
+func (h *Header) Marshal() []byte {
+	b := make([]byte, HeaderSize)
+	copy(b, Magic)
+	binary.LittleEndian.PutUint32(b[12:], FormatVersion)
+	binary.LittleEndian.PutUint32(b[16:], uint32(h.State))
+	binary.LittleEndian.PutUint32(b[20:], uint32(h.Code))
+	binary.LittleEndian.PutUint64(b[24:], h.ArchiveLen)
+	copy(b[32:64], h.ArchiveSHA256[:])
+	msg := h.Message
+	for len(msg) > maxMessage || !utf8.ValidString(msg) {
+		msg = msg[:len(msg)-1]
+	}
+	copy(b[64:64+maxMessage], msg)
+	return b
+}
+
+// ParseHeader decodes a header block.
+func ParseHeader(b []byte) (*Header, error) {
+	if len(b) < HeaderSize {
+		return nil, fmt.Errorf("output header: %d bytes, want %d", len(b), HeaderSize)
+	}
+	if string(b[:len(Magic)]) != Magic {
+		if bytes.Count(b[:HeaderSize], []byte{0}) == HeaderSize {
+			return nil, fmt.Errorf("output header: the drive is blank: the guest init did not finish")
+		}
+		return nil, fmt.Errorf("output header: bad magic %q", b[:len(Magic)])
+	}
+	if v := binary.LittleEndian.Uint32(b[12:]); v != FormatVersion {
+		return nil, fmt.Errorf("output header: format version %d, want %d", v, FormatVersion)
+	}
+	h := &Header{
+		State:      State(binary.LittleEndian.Uint32(b[16:])),
+		Code:       int32(binary.LittleEndian.Uint32(b[20:])),
+		ArchiveLen: binary.LittleEndian.Uint64(b[24:]),
+	}
+	copy(h.ArchiveSHA256[:], b[32:64])
+	msg := b[64 : 64+maxMessage]
+	if i := bytes.IndexByte(msg, 0); i >= 0 {
+		msg = msg[:i]
+	}
+	if !utf8.Valid(msg) {
+		return nil, fmt.Errorf("output header: message is not UTF-8")
+	}
+	h.Message = string(msg)
+	switch h.State {
+	case Exited:
+		if h.Code < 0 || h.Code > 255 {
+			return nil, fmt.Errorf("output header: exit status %d out of range", h.Code)
+		}
+	case Signaled:
+		if h.Code < 1 || h.Code > 64 {
+			return nil, fmt.Errorf("output header: signal %d out of range", h.Code)
+		}
+	case InitFailed:
+	default:
+		return nil, fmt.Errorf("output header: unknown state %d", h.State)
+	}
+	return h, nil
+}

@@ -1,0 +1,161 @@
+// Package proto is the contract between reprovm's host side and the guest
+// init: the job the host hands the init, and the header the init writes at
+// the start of the output drive. Both sides import it; it uses only the
+// standard library so that the init stays small.
+package proto
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+)
+
+// Job is what the guest init runs.
+//
+// Drives: the guest sees the machine's virtio block devices in probe order
+// as /dev/vda, /dev/vdb, ... Drive i < len(Inputs) is input i, mounted
+// read-only at /mnt/<i>. The drive right after the inputs (index
+// len(Inputs), so the last drive) is the output drive; the host must zero
+// at least its first [HeaderSize] bytes before the run.
+type Job struct {
+	// Argv is the command. It is executed directly (no shell), with the
+	// executable looked up in the PATH of the job's environment; for shell
+	// syntax pass "sh", "-c", script. As with sh -c, a command that is not
+	// found exits 127 and one that cannot be executed exits 126.
+	Argv []string `json:"argv"`
+	// Env holds KEY=VALUE pairs applied after [BaseEnv], later ones
+	// replacing earlier ones with the same key.
+	Env []string `json:"env,omitempty"`
+	// Dir is the absolute working directory; empty means "/".
+	Dir string `json:"dir,omitempty"`
+	// Inputs describes the input drives, in drive order.
+	Inputs []Input `json:"inputs,omitempty"`
+}
+
+// Input is one read-only input drive.
+type Input struct {
+	// FS is the filesystem type to mount: "ext4", "squashfs" or "erofs",
+	// "" to detect it from the superblock, or "raw" to leave the drive
+	// unmounted (read it from its /dev node).
+	FS string `json:"fs,omitempty"`
+}
+
+// BaseEnv is the guest command's environment before Job.Env: fixed, so that
+// nothing of the host leaks in. PWD is added from Job.Dir.
+var BaseEnv = []string{
+	"HOME=/root",
+	"LANG=C.UTF-8",
+	"LC_ALL=C.UTF-8",
+	"LOGNAME=root",
+	"PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin",
+	"SHELL=/bin/sh",
+	"SOURCE_DATE_EPOCH=0",
+	"TMPDIR=/tmp",
+	"TZ=UTC",
+	"USER=root",
+}
+
+// CmdlineKey is the kernel command-line parameter that carries a job. The
+// kernel ignores parameters with a dot in the name ("unused module
+// parameter") instead of passing them to init, so the init reads it from
+// /proc/cmdline. The value is the job's JSON in unpadded base64url, which
+// has no spaces or quotes for the kernel's parser to split on.
+const CmdlineKey = "reprovm.job"
+
+// Validate reports whether the job is well formed.
+func (j *Job) Validate() error {
+	if len(j.Argv) == 0 || j.Argv[0] == "" {
+		return fmt.Errorf("job: empty command")
+	}
+	for _, a := range j.Argv {
+		if strings.IndexByte(a, 0) >= 0 {
+			return fmt.Errorf("job: NUL byte in argument %q", a)
+		}
+	}
+	for _, e := range j.Env {
+		k, _, ok := strings.Cut(e, "=")
+		if !ok || k == "" || strings.IndexByte(e, 0) >= 0 {
+			return fmt.Errorf("job: bad environment entry %q (want KEY=VALUE)", e)
+		}
+	}
+	if j.Dir != "" && (!path.IsAbs(j.Dir) || path.Clean(j.Dir) != j.Dir) {
+		return fmt.Errorf("job: working directory %q is not a clean absolute path", j.Dir)
+	}
+	for i, in := range j.Inputs {
+		switch in.FS {
+		case "", "raw", "ext4", "squashfs", "erofs":
+		default:
+			return fmt.Errorf("job: input %d: unsupported filesystem %q", i, in.FS)
+		}
+	}
+	if len(j.Inputs)+1 > MaxDrives {
+		return fmt.Errorf("job: %d inputs; at most %d drives in all", len(j.Inputs), MaxDrives)
+	}
+	return nil
+}
+
+// MaxDrives is the number of virtio-mmio slots of the machine.
+const MaxDrives = 8
+
+// Marshal returns the job's JSON encoding.
+func (j *Job) Marshal() ([]byte, error) {
+	if err := j.Validate(); err != nil {
+		return nil, err
+	}
+	return json.Marshal(j)
+}
+
+// Cmdline returns the kernel command-line parameter "reprovm.job=..."
+// carrying the job.
+func (j *Job) Cmdline() (string, error) {
+	b, err := j.Marshal()
+	if err != nil {
+		return "", err
+	}
+	return CmdlineKey + "=" + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// ParseJob decodes and validates a job's JSON. Unknown fields are errors,
+// so that an older init refuses a job it would misunderstand.
+func ParseJob(b []byte) (*Job, error) {
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	var j Job
+	if err := dec.Decode(&j); err != nil {
+		return nil, fmt.Errorf("job: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("job: trailing data after the JSON object")
+	}
+	if err := j.Validate(); err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// JobFromCmdline finds the job in a kernel command line (/proc/cmdline).
+// found is false if the command line carries no job.
+func JobFromCmdline(cmdline string) (j *Job, found bool, err error) {
+	var val string
+	for _, f := range strings.Fields(cmdline) {
+		k, v, ok := strings.Cut(f, "=")
+		if !ok || k != CmdlineKey {
+			continue
+		}
+		if found {
+			return nil, true, fmt.Errorf("job: %s given twice on the kernel command line", CmdlineKey)
+		}
+		val, found = v, true
+	}
+	if !found {
+		return nil, false, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(val)
+	if err != nil {
+		return nil, true, fmt.Errorf("job: %s: %w", CmdlineKey, err)
+	}
+	j, err = ParseJob(b)
+	return j, true, err
+}
