@@ -114,8 +114,10 @@ func (u *UART) Load(off uint64, size int) (uint64, bool) {
 		v = u.mcr
 	case uartLSR:
 		v = u.lsr | lsrTHRE | lsrTEMT
-		// Reading LSR clears the overrun error.
+		// Reading LSR clears the overrun error and with it the receiver
+		// line status interrupt.
 		u.lsr &^= lsrOE
+		u.update()
 	case uartMSR:
 		v = u.msr()
 	case uartSCR:

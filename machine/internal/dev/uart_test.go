@@ -198,3 +198,24 @@ func FuzzUART(f *testing.F) {
 		}
 	})
 }
+
+// An overrun raises the receiver line status interrupt; reading LSR
+// clears it and drops the line.
+func TestUARTOverrunInterrupt(t *testing.T) {
+	lines := irqLines{}
+	u := NewUART(nil, lines)
+	mustStore(t, u, uartMCR, 1, mcrLoop)
+	mustStore(t, u, uartIER, 1, 0x04)
+	mustStore(t, u, uartRBR, 1, 'a')
+	mustStore(t, u, uartRBR, 1, 'b')
+	if !lines[UARTIRQ] || mustLoad(t, u, uartIIR, 1) != 0x06 {
+		t.Fatal("overrun did not raise the line status interrupt")
+	}
+	mustLoad(t, u, uartLSR, 1)
+	if lines[UARTIRQ] || mustLoad(t, u, uartIIR, 1) != iirNoInt {
+		t.Fatal("reading LSR did not clear the line status interrupt")
+	}
+	if mustLoad(t, u, uartRBR, 1) != 'b' {
+		t.Fatal("overrun kept the old byte")
+	}
+}
