@@ -68,13 +68,20 @@ func (a *arReader) next() (arHeader, error) {
 			return arHeader{}, fmt.Errorf("ar: bad magic %q", magic[:])
 		}
 	}
-	skip := a.remain
-	if a.pad {
-		skip++
-	}
-	if skip > 0 {
-		if _, err := io.CopyN(io.Discard, a.r, skip); err != nil {
+	if a.remain > 0 {
+		if _, err := io.CopyN(io.Discard, a.r, a.remain); err != nil {
 			return arHeader{}, fmt.Errorf("ar: skipping member: %w", noEOF(err))
+		}
+	}
+	if a.pad {
+		// Some writers omit the padding after the last member; an archive
+		// that ends there is complete.
+		var pad [1]byte
+		if _, err := io.ReadFull(a.r, pad[:]); err == io.EOF {
+			a.remain, a.pad = 0, false
+			return arHeader{}, io.EOF
+		} else if err != nil {
+			return arHeader{}, fmt.Errorf("ar: skipping padding: %w", err)
 		}
 	}
 	a.remain, a.pad = 0, false
