@@ -81,9 +81,9 @@ func (n *Node) Child(name string) *Node {
 }
 
 // Lookup returns the node at an absolute path such as "/soc/serial@10000000",
-// or nil. A path component without a unit address also matches a node that
-// has one when it is the only such match, as libfdt's fdt_path_offset does
-// ("/memory" finds "memory@80000000").
+// or nil. A path component without a unit address that names no child
+// exactly matches the first child with that name before its "@", as libfdt's
+// fdt_path_offset does ("/memory" finds "memory@80000000").
 func (n *Node) Lookup(path string) *Node {
 	if !strings.HasPrefix(path, "/") {
 		return nil
