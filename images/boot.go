@@ -139,6 +139,9 @@ func (f *Fetcher) Boot(ctx context.Context) (*BootFiles, error) {
 			return nil, fmt.Errorf("boot files: %s: %w", part.pkg, err)
 		}
 	}
+	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp made it private
+		return nil, fmt.Errorf("boot files: %w", err)
+	}
 	if err := os.Rename(tmp, final); err != nil {
 		if _, serr := os.Stat(final); serr == nil {
 			return files, nil // another process won the race

@@ -38,10 +38,15 @@ type Fetcher struct {
 type HashMismatchError struct {
 	File           string // pool path of the .deb
 	Want, Got      string // hex SHA-256 values
-	WantSize, Size int64
+	WantSize, Size int64  // Size is WantSize+1 for "more than WantSize"
 }
 
 func (e *HashMismatchError) Error() string {
+	if e.Size > e.WantSize {
+		// The download stops one byte past the pinned size.
+		return fmt.Sprintf("%s: size mismatch: expected %d bytes (sha256 %s), got more",
+			e.File, e.WantSize, e.Want)
+	}
 	if e.Size != e.WantSize {
 		return fmt.Sprintf("%s: size mismatch: expected %d bytes (sha256 %s), got %d bytes (sha256 %s)",
 			e.File, e.WantSize, e.Want, e.Size, e.Got)
@@ -183,6 +188,11 @@ func (f *Fetcher) download(ctx context.Context, p Package, dir string) (name str
 	prog.finish()
 	if got := hex.EncodeToString(h.Sum(nil)); n != p.Size || got != p.SHA256 {
 		return "", &HashMismatchError{File: p.Pool, Want: p.SHA256, Got: got, WantSize: p.Size, Size: n}
+	}
+	// CreateTemp makes the file private; the cache is as readable as the
+	// packages themselves.
+	if err := tmp.Chmod(0o644); err != nil {
+		return "", err
 	}
 	if err := tmp.Sync(); err != nil {
 		return "", err
