@@ -703,40 +703,43 @@ func FuzzVirtioBlk(f *testing.F) {
 		f.Add(append(seed, g.mem...))
 	}
 
-	f.Fuzz(func(t *testing.T, data []byte) {
-		if len(data) < 3 {
-			return
+	f.Fuzz(fuzzVirtioBlk)
+}
+
+// fuzzVirtioBlk runs one FuzzVirtioBlk input.
+func fuzzVirtioBlk(t *testing.T, data []byte) {
+	if len(data) < 3 {
+		return
+	}
+	ro := data[0]&1 != 0
+	n := min(int(binary.LittleEndian.Uint16(data[1:])), 64, (len(data)-3)/opLen)
+	ops := decodeOps(data[3:3+n*opLen], VirtioStride)
+	g := &guestRAM{base: ramBase, mem: make([]byte, fuzzRAM)}
+	copy(g.mem, data[3+n*opLen:])
+	disk := make(MemDisk, 8*SectorSize)
+	for i := range disk {
+		disk[i] = byte(i)
+	}
+	before := bytes.Clone(disk)
+	lines := irqLines{}
+	dma := &checkedDMA{t: t, g: g, writable: map[segment]bool{}}
+	v, err := NewVirtioBlock(BlockConfig{Disk: disk, ReadOnly: ro}, dma, lines, testIRQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dma.v = v
+	for _, op := range ops {
+		clear(dma.writable)
+		if op.store {
+			v.Store(op.off, op.size, op.v)
+		} else {
+			v.Load(op.off, op.size)
 		}
-		ro := data[0]&1 != 0
-		n := min(int(binary.LittleEndian.Uint16(data[1:])), 64, (len(data)-3)/opLen)
-		ops := decodeOps(data[3:3+n*opLen], VirtioStride)
-		g := &guestRAM{base: ramBase, mem: make([]byte, fuzzRAM)}
-		copy(g.mem, data[3+n*opLen:])
-		disk := make(MemDisk, 8*SectorSize)
-		for i := range disk {
-			disk[i] = byte(i)
+		if lines[testIRQ] != (v.interrupt != 0) {
+			t.Fatalf("line %v with InterruptStatus %#x", lines[testIRQ], v.interrupt)
 		}
-		before := bytes.Clone(disk)
-		lines := irqLines{}
-		dma := &checkedDMA{t: t, g: g, writable: map[segment]bool{}}
-		v, err := NewVirtioBlock(BlockConfig{Disk: disk, ReadOnly: ro}, dma, lines, testIRQ)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dma.v = v
-		for _, op := range ops {
-			clear(dma.writable)
-			if op.store {
-				v.Store(op.off, op.size, op.v)
-			} else {
-				v.Load(op.off, op.size)
-			}
-			if lines[testIRQ] != (v.interrupt != 0) {
-				t.Fatalf("line %v with InterruptStatus %#x", lines[testIRQ], v.interrupt)
-			}
-		}
-		if ro && !bytes.Equal(disk, before) {
-			t.Fatal("a read-only disk changed")
-		}
-	})
+	}
+	if ro && !bytes.Equal(disk, before) {
+		t.Fatal("a read-only disk changed")
+	}
 }
