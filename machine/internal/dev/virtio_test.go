@@ -79,12 +79,26 @@ type buf struct {
 	write bool
 }
 
+// ringLayout places a queue's three parts in guest memory.
+type ringLayout struct{ desc, avail, used uint64 }
+
+// defaultRings is where testDriver puts the queue unless told otherwise.
+var defaultRings = ringLayout{qDesc, qAvail, qUsed}
+
+func (d *testDriver) rings() ringLayout {
+	if d.ring == (ringLayout{}) {
+		return defaultRings
+	}
+	return d.ring
+}
+
 // testDriver is the guest side of one split virtqueue, laid out in
 // guestRAM as Linux's virtio_ring lays it out.
 type testDriver struct {
 	t        *testing.T
 	g        *guestRAM
 	v        *VirtioMMIO
+	ring     ringLayout
 	nextDesc uint16
 	avail    uint16
 	used     uint16
@@ -119,7 +133,8 @@ func (d *testDriver) probe(accept uint64) uint64 {
 		t.Fatal("queue 0 unusable")
 	}
 	mustStore(t, v, vmQueueNum, 4, qNum)
-	for _, r := range []struct{ low, addr uint64 }{{vmQueueDescLow, qDesc}, {vmQueueDriverLow, qAvail}, {vmQueueDeviceLow, qUsed}} {
+	rl := d.rings()
+	for _, r := range []struct{ low, addr uint64 }{{vmQueueDescLow, rl.desc}, {vmQueueDriverLow, rl.avail}, {vmQueueDeviceLow, rl.used}} {
 		mustStore(t, v, r.low, 4, r.addr&0xffffffff)
 		mustStore(t, v, r.low+4, 4, r.addr>>32)
 	}
@@ -131,10 +146,11 @@ func (d *testDriver) probe(accept uint64) uint64 {
 // submit puts a chain in the descriptor table and the available ring and
 // returns its head.
 func (d *testDriver) submit(bufs ...buf) uint16 {
+	r := d.rings()
 	head := d.nextDesc % qNum
 	for i, b := range bufs {
 		idx := (head + uint16(i)) % qNum
-		at := qDesc + 16*uint64(idx)
+		at := r.desc + 16*uint64(idx)
 		var flags uint16
 		if b.write {
 			flags |= descWrite
@@ -148,9 +164,9 @@ func (d *testDriver) submit(bufs ...buf) uint16 {
 		d.g.put16(at+14, (idx+1)%qNum)
 	}
 	d.nextDesc += uint16(len(bufs))
-	d.g.put16(qAvail+4+2*uint64(d.avail%qNum), head)
+	d.g.put16(r.avail+4+2*uint64(d.avail%qNum), head)
 	d.avail++
-	d.g.put16(qAvail+2, d.avail)
+	d.g.put16(r.avail+2, d.avail)
 	return head
 }
 
@@ -159,10 +175,11 @@ func (d *testDriver) notify() { mustStore(d.t, d.v, vmQueueNotify, 4, 0) }
 // reap returns the next used-ring entry.
 func (d *testDriver) reap() (id, n uint32) {
 	d.t.Helper()
-	if d.g.get16(qUsed+2) == d.used {
+	r := d.rings()
+	if d.g.get16(r.used+2) == d.used {
 		d.t.Fatal("no used buffer")
 	}
-	at := qUsed + 4 + 8*uint64(d.used%qNum)
+	at := r.used + 4 + 8*uint64(d.used%qNum)
 	d.used++
 	return d.g.get32(at), d.g.get32(at + 4)
 }
@@ -658,7 +675,11 @@ func (c *checkedDMA) WritePhys(pa uint64, p []byte) error {
 	return c.g.WritePhys(pa, p)
 }
 
-const fuzzRAM = 0x4000
+// The fuzz target's guest RAM is small, so that random addresses land in
+// it and inputs stay short enough for the fuzzer to minimise.
+const fuzzRAM = 0x800
+
+var fuzzRings = ringLayout{ramBase, ramBase + 0x80, ramBase + 0xc0}
 
 // FuzzVirtioBlk feeds random register accesses and random guest memory
 // (rings, descriptors, requests) to a block device. It checks that the
@@ -682,9 +703,9 @@ func FuzzVirtioBlk(f *testing.F) {
 	st(vmStatus, 11)
 	st(vmQueueSel, 0)
 	st(vmQueueNum, qNum)
-	st(vmQueueDescLow, qDesc&0xffffffff)
-	st(vmQueueDriverLow, qAvail&0xffffffff)
-	st(vmQueueDeviceLow, qUsed&0xffffffff)
+	st(vmQueueDescLow, fuzzRings.desc&0xffffffff)
+	st(vmQueueDriverLow, fuzzRings.avail&0xffffffff)
+	st(vmQueueDeviceLow, fuzzRings.used&0xffffffff)
 	st(vmQueueReady, 1)
 	st(vmStatus, 15)
 	st(vmQueueNotify, 0)
@@ -692,9 +713,9 @@ func FuzzVirtioBlk(f *testing.F) {
 	st(vmInterruptACK, 1)
 	st(vmQueueNotify, 0)
 	g := &guestRAM{base: ramBase, mem: make([]byte, fuzzRAM)}
-	d := &testDriver{g: g}
-	d.submit(d.header(ramBase+0x100, blkTOut, 1), buf{ramBase + 0x200, SectorSize, false}, buf{ramBase + 0x400, 1, true})
-	d.submit(d.header(ramBase+0x110, blkTIn, 1), buf{ramBase + 0x600, SectorSize, true}, buf{ramBase + 0x401, 1, true})
+	d := &testDriver{g: g, ring: fuzzRings}
+	d.submit(d.header(ramBase+0x200, blkTOut, 1), buf{ramBase + 0x400, SectorSize, false}, buf{ramBase + 0x700, 1, true})
+	d.submit(d.header(ramBase+0x210, blkTIn, 1), buf{ramBase + 0x400, SectorSize, true}, buf{ramBase + 0x701, 1, true})
 	for _, ro := range []byte{0, 1} {
 		seed := []byte{ro, byte(len(ops)), byte(len(ops) >> 8)}
 		for _, op := range ops {
