@@ -35,7 +35,9 @@ func drives() []string {
 
 // mountInputs checks that the machine has exactly the job's input drives
 // plus the output drive, and mounts each input read-only at /mnt/<i>.
-func mountInputs(job *proto.Job) error {
+// It loads a filesystem's modules (mods' group of that name) before the
+// first mount of that type.
+func mountInputs(job *proto.Job, mods *modules) error {
 	want := len(job.Inputs) + 1
 	// virtio_blk probes while it loads, so the drives are normally there
 	// already; the wait covers a slow probe. Guest time is deterministic,
@@ -59,6 +61,9 @@ func mountInputs(job *proto.Job) error {
 			if fstype, err = detectFS(dev); err != nil {
 				return fmt.Errorf("input %d: %w", i, err)
 			}
+		}
+		if err := mods.load(fstype); err != nil {
+			return fmt.Errorf("input %d: modules for %s: %w", i, fstype, err)
 		}
 		dir := "/mnt/" + strconv.Itoa(i)
 		if err := os.Mkdir(dir, 0o755); err != nil {

@@ -1,6 +1,6 @@
 // Command init is reprovm's guest init: PID 1 in the initramfs. It mounts
 // the kernel filesystems, loads the kernel modules listed in
-// /modules/order, reads its job (guest/proto.Job) from /reprovm/job.json or
+// /modules/order (more on demand), reads its job (guest/proto.Job) from /reprovm/job.json or
 // the kernel command line, mounts the input drives read-only, runs the
 // command with a fixed environment, archives /out onto the output drive
 // and powers the machine off.
@@ -56,14 +56,18 @@ func run() *proto.Header {
 	if err := setup(); err != nil {
 		return failed(proto.StageSetup, err)
 	}
-	if err := loadModules("/modules"); err != nil {
+	mods, err := readModules("/modules")
+	if err == nil {
+		err = mods.load("boot")
+	}
+	if err != nil {
 		return failed(proto.StageModules, err)
 	}
 	job, err := readJob()
 	if err != nil {
 		return failed(proto.StageJob, err)
 	}
-	if err := mountInputs(job); err != nil {
+	if err := mountInputs(job, mods); err != nil {
 		return failed(proto.StageDrives, err)
 	}
 	h, err := runCommand(job)

@@ -61,23 +61,58 @@ func rawConsole() {
 // (CONFIG_MODULE_DECOMPRESS=y in Debian's kernel).
 const moduleInitCompressedFile = 4
 
-// loadModules loads the modules named in dir/order, in that order. A
-// module the kernel already has (EEXIST) is not an error.
-func loadModules(dir string) error {
+// modules are the kernel modules in the initramfs, from dir/order: lines
+// "<group> <file>" in load order (see images/initramfs). Group "boot" is
+// loaded at start, group G before the first mount of a filesystem of
+// type G.
+type modules struct {
+	dir    string
+	lines  [][2]string // group, file
+	loaded map[string]bool
+}
+
+func readModules(dir string) (*modules, error) {
+	m := &modules{dir: dir, loaded: map[string]bool{}}
 	order, err := os.ReadFile(dir + "/order")
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return m, nil
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
+	for line := range strings.Lines(string(order)) {
+		f := strings.Fields(line)
+		if len(f) != 2 {
+			return nil, fmt.Errorf("%s/order: bad line %q", dir, line)
+		}
+		m.lines = append(m.lines, [2]string{f[0], f[1]})
+	}
+	return m, nil
+}
+
+// load loads the group's modules once, in order: a file name ending in
+// ".xz" is decompressed by the kernel, any other is a plain ELF module. A
+// module the kernel already has (EEXIST) is not an error.
+func (m *modules) load(group string) error {
+	if m.loaded[group] {
+		return nil
+	}
+	m.loaded[group] = true
 	empty, _ := syscall.BytePtrFromString("")
-	for name := range strings.FieldsSeq(string(order)) {
-		f, err := os.Open(dir + "/" + name)
+	for _, l := range m.lines {
+		if l[0] != group {
+			continue
+		}
+		name := l[1]
+		f, err := os.Open(m.dir + "/" + name)
 		if err != nil {
 			return fmt.Errorf("load %s: %w", name, err)
 		}
-		_, _, e := syscall.Syscall(sysFinitModule, f.Fd(), uintptr(unsafe.Pointer(empty)), moduleInitCompressedFile)
+		flags := uintptr(0)
+		if strings.HasSuffix(name, ".xz") {
+			flags = moduleInitCompressedFile
+		}
+		_, _, e := syscall.Syscall(sysFinitModule, f.Fd(), uintptr(unsafe.Pointer(empty)), flags)
 		f.Close()
 		if e != 0 && e != syscall.EEXIST {
 			return fmt.Errorf("load %s: finit_module: %w", name, e)

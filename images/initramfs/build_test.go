@@ -14,6 +14,7 @@ func sampleSpec() Spec {
 			{Name: "crc32c_generic.ko.xz", Data: []byte("c")},
 			{Name: "virtio_mmio.ko.xz", Data: []byte("m")},
 			{Name: "virtio_blk.ko.xz", Data: []byte("b")},
+			{Name: "jbd2.ko", Group: "ext4", Data: []byte("j")},
 		},
 	}
 }
@@ -68,7 +69,7 @@ func TestBuildLayout(t *testing.T) {
 		{"proc", fs.ModeDir | 0o555, ""},
 		{"sys", fs.ModeDir | 0o555, ""},
 		{"modules/virtio_blk.ko.xz", 0o644, "b"},
-		{"modules/order", 0o644, "crc32c_generic.ko.xz\nvirtio_mmio.ko.xz\nvirtio_blk.ko.xz\n"},
+		{"modules/order", 0o644, "boot crc32c_generic.ko.xz\nboot virtio_mmio.ko.xz\nboot virtio_blk.ko.xz\next4 jbd2.ko\n"},
 	} {
 		r, ok := got[tc.name]
 		if !ok {
@@ -96,6 +97,8 @@ func TestBuildRejects(t *testing.T) {
 		{"module order file", func(s *Spec) { s.Modules[0].Name = "order" }},
 		{"module twice", func(s *Spec) { s.Modules[1].Name = s.Modules[0].Name }},
 		{"module newline", func(s *Spec) { s.Modules[0].Name = "a\nb" }},
+		{"module space", func(s *Spec) { s.Modules[0].Name = "a b" }},
+		{"bad group", func(s *Spec) { s.Modules[0].Group = "Ext4 x" }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := sampleSpec()
