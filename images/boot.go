@@ -135,7 +135,7 @@ func (f *Fetcher) Boot(ctx context.Context) (*BootFiles, error) {
 		if err != nil {
 			return nil, fmt.Errorf("boot files: %w", err)
 		}
-		if err := extractFiles(deb, tmp, part.files); err != nil {
+		if err := extractFiles(ctx, deb, tmp, part.files); err != nil {
 			return nil, fmt.Errorf("boot files: %s: %w", part.pkg, err)
 		}
 	}
@@ -153,7 +153,7 @@ func (f *Fetcher) Boot(ctx context.Context) (*BootFiles, error) {
 
 // extractFiles extracts exactly the named regular files from a .deb into
 // dir, stopping as soon as all are out, and fails if any is missing.
-func extractFiles(deb, dir string, names []string) error {
+func extractFiles(ctx context.Context, deb, dir string, names []string) error {
 	want := make(map[string]bool, len(names))
 	for _, n := range names {
 		want[n] = false
@@ -167,7 +167,7 @@ func extractFiles(deb, dir string, names []string) error {
 		}
 		return ok
 	}
-	if err := extractDeb(deb, dir, keep, func() bool { return found == len(want) }); err != nil {
+	if err := extractDeb(ctx, deb, dir, keep, func() bool { return found == len(want) }); err != nil {
 		return err
 	}
 	for _, n := range names {

@@ -111,7 +111,7 @@ func TestBootMissingFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = extractFiles(deb, t.TempDir(), []string{firmwarePath, "usr/lib/riscv64-linux-gnu/opensbi/generic/fw_payload.bin"})
+	err = extractFiles(context.Background(), deb, t.TempDir(), []string{firmwarePath, "usr/lib/riscv64-linux-gnu/opensbi/generic/fw_payload.bin"})
 	if err == nil || !strings.Contains(err.Error(), "fw_payload.bin: not in the package") {
 		t.Fatalf("error %v, want fw_payload.bin not in the package", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"compress/gzip"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -44,14 +45,14 @@ import (
 // error dir holds a partial tree. Extract into a fresh temporary directory
 // and rename it, as [Fetcher.Boot] does, where that matters.
 func ExtractDeb(debPath, dir string, keep func(name string) bool) error {
-	return extractDeb(debPath, dir, keep, nil)
+	return extractDeb(context.Background(), debPath, dir, keep, nil)
 }
 
 // extractDeb is ExtractDeb with an early stop: after each extracted member
 // it calls done, if not nil, and returns as soon as done reports true. This
 // spares decompressing the rest of a large package once every wanted file
-// is out.
-func extractDeb(debPath, dir string, keep func(string) bool, done func() bool) error {
+// is out. It stops with ctx's error once ctx is done.
+func extractDeb(ctx context.Context, debPath, dir string, keep func(string) bool, done func() bool) error {
 	f, err := os.Open(debPath)
 	if err != nil {
 		return fmt.Errorf("extract %s: %w", debPath, err)
@@ -62,7 +63,7 @@ func extractDeb(debPath, dir string, keep func(string) bool, done func() bool) e
 		return fmt.Errorf("extract %s: %w", debPath, err)
 	}
 	defer root.Close()
-	if err := extractDebFrom(bufio.NewReaderSize(f, 1<<16), root, keep, done); err != nil {
+	if err := extractDebFrom(ctxReader{ctx, bufio.NewReaderSize(f, 1<<16)}, root, keep, done); err != nil {
 		return fmt.Errorf("extract %s: %w", debPath, err)
 	}
 	return nil
@@ -187,6 +188,12 @@ func (x *extractor) member(hdr *tar.Header, name string, data io.Reader) error {
 	case tar.TypeDir:
 		return x.mkdirAll(name)
 	case tar.TypeReg:
+		if isSparse(hdr) {
+			// archive/tar reads a PAX sparse file's holes back as zeros,
+			// so a small archive could fill the disk; packages never
+			// hold sparse files.
+			return errors.New("sparse files are not supported")
+		}
 		if err := x.prepare(name); err != nil {
 			return err
 		}
@@ -253,5 +260,31 @@ func (x *extractor) mkdirAll(dir string) error {
 	return nil
 }
 
+// isSparse reports whether hdr describes a GNU sparse file in PAX form
+// (GNU.sparse.* records). archive/tar keeps the old GNU form as
+// TypeGNUSparse, which member refuses as an unsupported type.
+func isSparse(hdr *tar.Header) bool {
+	for k := range hdr.PAXRecords {
+		if strings.HasPrefix(k, "GNU.sparse.") {
+			return true
+		}
+	}
+	return false
+}
+
 // local converts a sanitized slash path to the host's separator.
 func local(name string) string { return filepath.FromSlash(name) }
+
+// ctxReader fails reads once ctx is done, so that a long decompression can
+// be cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

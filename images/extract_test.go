@@ -267,3 +267,18 @@ func TestSanitizeTarPath(t *testing.T) {
 		}
 	}
 }
+
+// TestSparseRefused checks the guard against PAX sparse files, whose holes
+// archive/tar would expand into zeros on disk. tar.Writer cannot write one,
+// so the header is made directly.
+func TestSparseRefused(t *testing.T) {
+	x := &extractor{dirs: map[string]bool{".": true}}
+	hdr := &tar.Header{Name: "s", Typeflag: tar.TypeReg, Size: 1 << 40,
+		PAXRecords: map[string]string{"GNU.sparse.major": "1", "GNU.sparse.minor": "0"}}
+	if err := x.member(hdr, "s", strings.NewReader("")); err == nil || !strings.Contains(err.Error(), "sparse") {
+		t.Fatalf("error %v, want sparse files refused", err)
+	}
+	if isSparse(&tar.Header{PAXRecords: map[string]string{"path": "x"}}) {
+		t.Fatal("plain PAX header taken for sparse")
+	}
+}
