@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -65,14 +66,38 @@ func bootInitramfs(t *testing.T) (*images.BootFiles, string) {
 
 // runQEMU boots the job on QEMU's virt machine with the given drives
 // (inputs first, the output drive last) and returns the console output.
-func runQEMU(t *testing.T, boot *images.BootFiles, initrd string, job *proto.Job, drives ...string) string {
+// The job goes on the kernel command line, or, with inInitrd, in an
+// archive appended to the initramfs. -icount makes guest time a function
+// of executed instructions, as on reprovm's machine, so a loaded host
+// does not change what the guest sees.
+func runQEMU(t *testing.T, boot *images.BootFiles, initrd string, job *proto.Job, inInitrd bool, drives ...string) string {
 	t.Helper()
 	qemu := rvtest.Tool(t, "qemu-system-riscv64")
-	param, err := job.Cmdline()
-	if err != nil {
-		t.Fatal(err)
+	var param string
+	if inInitrd {
+		b, err := job.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := os.ReadFile(initrd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := initramfs.WriteJob(&buf, b, 0); err != nil {
+			t.Fatal(err)
+		}
+		initrd = filepath.Join(t.TempDir(), "initramfs+job.cpio")
+		if err := os.WriteFile(initrd, append(rd, buf.Bytes()...), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		var err error
+		if param, err = job.Cmdline(); err != nil {
+			t.Fatal(err)
+		}
 	}
-	args := []string{"-machine", "virt", "-smp", "1", "-m", "1G", "-bios", boot.Firmware,
+	args := []string{"-machine", "virt", "-smp", "1", "-m", "1G", "-icount", "shift=0,sleep=off", "-bios", boot.Firmware,
 		"-kernel", boot.Kernel, "-initrd", initrd, "-append", kernelArgs + " " + param,
 		"-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"}
 	for i, d := range drives {
@@ -104,7 +129,10 @@ func TestQEMURun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots Linux in QEMU")
 	}
-	mke2fs := rvtest.Tool(t, "mke2fs")
+	mke2fs, err := exec.LookPath("mke2fs")
+	if err != nil {
+		t.Fatal("mke2fs not found; install it with: apt-get install e2fsprogs")
+	}
 	boot, initrd := bootInitramfs(t)
 	dir := t.TempDir()
 	src := filepath.Join(dir, "src")
@@ -127,7 +155,7 @@ func TestQEMURun(t *testing.T) {
 		Argv:   []string{"sh", "-c", "echo hello; uname -m; sha256sum /mnt/0/somefile > /out/sum.txt; exit 3"},
 		Inputs: []proto.Input{{}},
 	}
-	console := runQEMU(t, boot, initrd, job, in, outImg)
+	console := runQEMU(t, boot, initrd, job, false, in, outImg)
 	if !strings.Contains(console, "hello\nriscv64\n") {
 		t.Errorf("console lacks hello and riscv64:\n%s", console)
 	}
@@ -148,4 +176,91 @@ func TestQEMURun(t *testing.T) {
 	if len(files) != 1 || files[0].Name != "sum.txt" || string(files[0].Data) != want || files[0].Mode != 0o644 {
 		t.Errorf("output files %+v, want sum.txt = %q", files, want)
 	}
+}
+
+// blankDrive creates a zeroed output drive.
+func blankDrive(t *testing.T, size int) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "out.img")
+	if err := os.WriteFile(p, make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The edges of the protocol on QEMU: a job in an appended archive, sh -c
+// semantics for a missing command, file modes and symlinks in /out, the
+// fixed environment, and an init failure recorded on the output drive.
+func TestQEMUEdges(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots Linux in QEMU")
+	}
+	boot, initrd := bootInitramfs(t)
+
+	t.Run("files and environment", func(t *testing.T) {
+		out := blankDrive(t, 1<<20)
+		job := &proto.Job{Argv: []string{"sh", "-c", `set -e
+printf '%s\n' "$PWD" "$TZ" "$SOURCE_DATE_EPOCH" "$EXTRA" > /out/env
+mkdir -p /out/bin && printf '#!/bin/sh\n' > /out/bin/tool && chmod 700 /out/bin/tool
+ln -s bin/tool /out/link
+mkfifo /out/fifo
+kill -9 $$`}, Env: []string{"EXTRA=x y", "TZ=Europe/Paris"}, Dir: "/tmp"}
+		console := runQEMU(t, boot, initrd, job, true, out)
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		status, files, err := guest.ReadOutput(f)
+		if err != nil {
+			t.Fatalf("%v\nconsole:\n%s", err, console)
+		}
+		if status != 128+9 {
+			t.Errorf("status %d, want 137 (SIGKILL)", status)
+		}
+		var got []string
+		for _, f := range files {
+			got = append(got, f.Name+" "+f.Mode.String()+" "+string(f.Data)+f.Link)
+		}
+		want := "bin drwxr-xr-x |bin/tool -rwxr-xr-x #!/bin/sh\n|env -rw-r--r-- /tmp\nEurope/Paris\n0\nx y\n|link Lrwxrwxrwx bin/tool"
+		if strings.Join(got, "|") != want {
+			t.Errorf("files\n%q\nwant\n%q\nconsole:\n%s", strings.Join(got, "|"), want, console)
+		}
+		if !strings.Contains(console, "/out/fifo: skipped") {
+			t.Errorf("console does not report the skipped FIFO:\n%s", console)
+		}
+	})
+
+	t.Run("not found", func(t *testing.T) {
+		out := blankDrive(t, 1<<20)
+		console := runQEMU(t, boot, initrd, &proto.Job{Argv: []string{"no-such-command"}}, false, out)
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if status, _, err := guest.ReadOutput(f); err != nil || status != 127 {
+			t.Errorf("status %d, %v; want 127\nconsole:\n%s", status, err, console)
+		}
+	})
+
+	t.Run("init failure", func(t *testing.T) {
+		out := blankDrive(t, 1<<20)
+		// One input drive promised, none given: the only drive is the output.
+		job := &proto.Job{Argv: []string{"true"}, Inputs: []proto.Input{{}}}
+		console := runQEMU(t, boot, initrd, job, false, out)
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		_, _, err = guest.ReadOutput(f)
+		var ie *guest.InitError
+		if !errors.As(err, &ie) || ie.Stage != proto.StageDrives {
+			t.Errorf("ReadOutput: %v, want an InitError at stage drives", err)
+		}
+		if !strings.Contains(console, "reprovm-init: drives: ") {
+			t.Errorf("console lacks the init's message:\n%s", console)
+		}
+	})
 }
