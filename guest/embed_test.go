@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"debug/elf"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/reprovm/reprovm/guest/internal/initbuild"
@@ -18,7 +18,11 @@ func TestInitReproducible(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the guest init")
 	}
-	goCmd := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test puts its own toolchain's bin directory first in PATH.
+	goCmd, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	have, err := initbuild.GoVersion(goCmd)
 	if err != nil {
 		t.Fatal(err)
