@@ -122,6 +122,7 @@ func (m *Machine) Boot(b BootConfig) error {
 			return fmt.Errorf("boot: load %s: %w", w.what, err)
 		}
 	}
+	m.dtb = tree
 	m.hart.Reset(RAMBase)
 	m.hart.X[10] = 0 // hart ID
 	m.hart.X[11] = fdtAddr
@@ -150,3 +151,7 @@ func kernelExtent(img []byte) (uint64, error) {
 	}
 	return size, nil
 }
+
+// DeviceTree returns the device tree blob Boot gave the firmware (nil
+// before Boot), as written, before OpenSBI's own fix-ups.
+func (m *Machine) DeviceTree() []byte { return m.dtb }

@@ -38,6 +38,7 @@ type Machine struct {
 	plic  *dev.PLIC
 	uart  *dev.UART
 	power *power
+	dtb   []byte // the device tree of the last Boot
 }
 
 // runChunk is how many instructions run between checks of the context.

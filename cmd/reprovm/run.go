@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/reprovm/reprovm/builder"
 	"github.com/reprovm/reprovm/machine"
 )
 
@@ -21,22 +21,34 @@ const defaultMaxInsns = 10_000_000_000
 // overflow; at 1000 MIPS it lasts 290 years.
 const unlimitedInsns = math.MaxInt64
 
-// errLinuxNotImplemented is the answer to `reprovm run` without --elf until
-// the Linux boot lands.
-var errLinuxNotImplemented = errors.New("booting Linux is not implemented yet; use --elf FILE to run a bare-metal test program")
-
 type runFlags struct {
 	elf      string
 	ram      ramSize
 	maxInsns uint64
+	vm       vmFlags
 }
 
 func newRunCmd() *cobra.Command {
-	f := runFlags{ram: machine.DefaultRAMSize, maxInsns: defaultMaxInsns}
+	f := runFlags{maxInsns: defaultMaxInsns}
 	cmd := &cobra.Command{
-		Use:   "run --elf FILE [flags]",
-		Short: "Run a bare-metal RISC-V test program",
-		Long: fmt.Sprintf(`Run a bare-metal RISC-V test program in the machine.
+		Use:   "run [flags] -- COMMAND [ARGS...]\n  reprovm run --elf FILE [flags]",
+		Short: "Run a command in Linux on the machine, or a bare-metal test program",
+		Long: fmt.Sprintf(`Run a command inside the deterministic machine.
+
+reprovm run -- COMMAND boots Debian's riscv64 kernel (linux-image
+6.12.107+deb13, fetched by sha256 into the user cache on first use) through
+OpenSBI, with reprovm's guest init and busybox in the initramfs, and runs
+COMMAND in it (directly; use sh -c for shell syntax). The guest console goes
+to stderr. The command sees a fixed environment (HOME=/root, PATH of
+/usr/bin and /bin, TZ=UTC, LANG=C.UTF-8, SOURCE_DATE_EPOCH=0, plus --env),
+input drives at /mnt/0, /mnt/1, ... and an empty /out; files it leaves in
+/out are copied to --out. Two runs of the same command give the same
+console output, instruction count and /out files.
+
+Exit status in this mode: the command's own (0-255), or
+  124  the guest did not power off within --max-insns instructions
+  125  reprovm could not run it (missing boot file, kernel panic, bad flags)
+  130  interrupted by SIGINT or SIGTERM
 
 With --elf, reprovm loads FILE (a static RV64 ELF executable linked for RAM
 at 0x80000000, with a tohost symbol) into RAM at its link addresses, starts
@@ -46,32 +58,38 @@ write of N<<1|1 means test N failed. The retired-instruction count goes to
 stderr; two runs of the same program retire exactly the same number of
 instructions.
 
-Later versions will boot Linux and run a command in it
-(reprovm run -- COMMAND); that mode is not implemented yet.
-
-Exit status:
+Exit status with --elf:
   %d    the program passed (wrote 1 to tohost)
   %d    the program failed: prints "FAIL test N"
   %d    --max-insns instructions retired without a write to tohost
   %d    anything else: bad flags, unreadable or unsuitable FILE, emulator error
   %d  interrupted by SIGINT or SIGTERM`,
 			exitOK, exitTestFailed, exitLimit, exitError, exitInterrupted),
-		Example: `  reprovm run --elf rv64ui-p-add
+		Example: `  reprovm run -- sh -c 'echo hello; uname -m'
+  reprovm run --drive src.img --out out -- sh -c 'sha256sum /mnt/0/* > /out/sum.txt'
+  reprovm run --elf rv64ui-p-add
   reprovm run --elf demo.elf --ram 64M --max-insns 1000000`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if f.elf == "" {
-				return errLinuxNotImplemented
+				if !cmd.Flags().Changed("ram") {
+					f.ram = builder.DefaultRAMSize
+				}
+				return runVM(cmd, f, args)
 			}
 			if len(args) > 0 {
 				return fmt.Errorf("--elf runs a test program and takes no command, got %q", args)
+			}
+			if !cmd.Flags().Changed("ram") {
+				f.ram = machine.DefaultRAMSize
 			}
 			return runELF(cmd, f)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.elf, "elf", "", "run the bare-metal test program `FILE` (riscv-tests tohost convention)")
-	fl.Var(&f.ram, "ram", "RAM `SIZE` in bytes, with an optional binary suffix K, M, G or T (a multiple of 4K)")
+	fl.Var(&f.ram, "ram", "RAM `SIZE` in bytes, with an optional binary suffix K, M, G or T (a multiple of 4K; default 2G, or 256M with --elf)")
 	fl.Uint64Var(&f.maxInsns, "max-insns", f.maxInsns, "stop after `N` retired instructions; 0 means no limit")
+	addVMFlags(cmd, &f.vm)
 	return cmd
 }
 

@@ -1,0 +1,338 @@
+// Package builder runs commands inside the deterministic machine: it
+// fetches the boot chain by hash, builds the initramfs with reprovm's guest
+// init, boots Debian's kernel through OpenSBI, and collects the command's
+// exit status and /out files from the output drive.
+package builder
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/reprovm/reprovm/guest"
+	"github.com/reprovm/reprovm/guest/proto"
+	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/images/initramfs"
+	"github.com/reprovm/reprovm/machine"
+)
+
+// DefaultBootargs is the kernel command line of every run. quiet keeps the
+// console for the command; no4lvl skips the Sv57/Sv48 probe; the crypto
+// self-tests and the jitter entropy source cost about half a billion
+// instructions and give nothing in a deterministic machine; panic=-1 turns
+// a kernel panic into a reset, which the host reports, instead of a hang.
+const DefaultBootargs = "console=ttyS0 quiet no4lvl cryptomgr.notests=1 initcall_blacklist=jent_mod_init panic=-1"
+
+// DefaultRAMSize is the guest RAM of a run.
+const DefaultRAMSize = 2 << 30
+
+// DefaultMaxInsns bounds a run: about a minute and a half at 100 MIPS.
+const DefaultMaxInsns = 10_000_000_000
+
+// OutputDriveSize is the size of the drive /out is archived onto. It is a
+// sparse temporary file, so its size costs nothing until written.
+const OutputDriveSize = 1 << 30
+
+// InputDrive is a host file exposed to the guest as a block device, mounted
+// at /mnt/<index> when it holds a filesystem the guest can detect.
+type InputDrive struct {
+	Path     string
+	Writable bool   // read-write drive (the command's writes reach the file)
+	FS       string // "raw", "ext4", "squashfs" or "erofs"; "" detects it (DetectFS)
+}
+
+// RunSpec is one command to run in the machine.
+type RunSpec struct {
+	Argv   []string // run directly; use {"sh", "-c", script} for shell syntax
+	Env    []string // KEY=VALUE, after proto.BaseEnv
+	Dir    string   // working directory in the guest; "" is /
+	Inputs []InputDrive
+
+	RAMSize  uint64 // 0: DefaultRAMSize
+	MaxInsns uint64 // 0: DefaultMaxInsns
+	Console  io.Writer
+
+	// Experts: replace the pinned boot chain or the kernel command line.
+	Kernel, Firmware, Initrd string // host paths; "" = the pinned ones
+	Append                   string // added to DefaultBootargs
+	DTBOut                   string // write the device tree here
+
+	Fetcher *images.Fetcher // nil: a default one (cache under the user cache dir)
+}
+
+// Result is what a run produced.
+type Result struct {
+	ExitStatus int
+	Files      []guest.File
+	Instret    uint64
+	Wall       time.Duration
+}
+
+// Error reports a run that did not end with the command's exit status.
+type Error struct {
+	Reason  string // what went wrong, for a human
+	Limit   bool   // the instruction limit was reached
+	Console string // the last lines the guest printed
+	Instret uint64
+}
+
+func (e *Error) Error() string {
+	msg := e.Reason
+	if e.Console != "" {
+		msg += "\nlast console output:\n" + e.Console
+	}
+	return msg
+}
+
+// Run boots the machine and runs spec's command.
+func Run(ctx context.Context, spec RunSpec) (*Result, error) {
+	job := &proto.Job{Argv: spec.Argv, Env: spec.Env, Dir: spec.Dir}
+	var fss []string
+	for _, in := range spec.Inputs {
+		fs := in.FS
+		if fs == "" {
+			var err error
+			if fs, err = DetectFS(in.Path); err != nil {
+				return nil, err
+			}
+		}
+		job.Inputs = append(job.Inputs, proto.Input{FS: fs})
+		fss = append(fss, fs)
+	}
+	jobJSON, err := job.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	boot, err := bootImages(ctx, spec, jobJSON, modulesFor(fss))
+	if err != nil {
+		return nil, err
+	}
+
+	var drives []machine.Drive
+	for _, in := range spec.Inputs {
+		d, closeFn, err := openDrive(in)
+		if err != nil {
+			return nil, err
+		}
+		defer closeFn()
+		drives = append(drives, d)
+	}
+	out, err := os.CreateTemp("", "reprovm-out-*.img")
+	if err != nil {
+		return nil, fmt.Errorf("create output drive: %w", err)
+	}
+	defer os.Remove(out.Name())
+	defer out.Close()
+	if err := out.Truncate(OutputDriveSize); err != nil {
+		return nil, fmt.Errorf("size output drive %s: %w", out.Name(), err)
+	}
+	outDisk, err := machine.NewFileDisk(out)
+	if err != nil {
+		return nil, fmt.Errorf("output drive: %w", err)
+	}
+	drives = append(drives, machine.Drive{Disk: outDisk, Serial: "reprovm-out"})
+
+	ram := spec.RAMSize
+	if ram == 0 {
+		ram = DefaultRAMSize
+	}
+	m, err := machine.New(machine.Config{RAMSize: ram, Console: spec.Console, Drives: drives})
+	if err != nil {
+		return nil, err
+	}
+	if err := m.Boot(*boot); err != nil {
+		return nil, err
+	}
+	if spec.DTBOut != "" {
+		if err := writeFileAtomic(spec.DTBOut, m.DeviceTree()); err != nil {
+			return nil, err
+		}
+	}
+	maxInsns := spec.MaxInsns
+	if maxInsns == 0 {
+		maxInsns = DefaultMaxInsns
+	}
+	start := time.Now()
+	stop, err := m.Run(ctx, maxInsns)
+	wall := time.Since(start)
+	if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
+	}
+	fail := func(reason string) error {
+		return &Error{Reason: reason, Console: lastLines(m.ConsoleTail(), 20), Instret: m.Instret(), Limit: stop.Reason == machine.StopLimit}
+	}
+	switch stop.Reason {
+	case machine.StopPowerOff:
+	case machine.StopReset:
+		if bytes.Contains(m.ConsoleTail(), []byte("Kernel panic")) {
+			return nil, fail("the guest kernel panicked")
+		}
+		return nil, fail("the guest rebooted instead of powering off")
+	case machine.StopLimit:
+		return nil, fail(fmt.Sprintf("the guest did not power off within %d instructions (raise --max-insns if the command needs more)", maxInsns))
+	default:
+		return nil, fail(fmt.Sprintf("the machine stopped unexpectedly (reason %d, cause %#x, tval %#x, pc %#x)", stop.Reason, stop.Cause, stop.TVal, m.PC()))
+	}
+	status, files, err := guest.ReadOutput(outDisk)
+	if err != nil {
+		return nil, fail(fmt.Sprintf("read the output drive: %v", err))
+	}
+	return &Result{ExitStatus: status, Files: files, Instret: m.Instret(), Wall: wall}, nil
+}
+
+// bootImages reads the boot chain (pinned, or the expert overrides) and
+// builds the initramfs carrying the job.
+func bootImages(ctx context.Context, spec RunSpec, jobJSON []byte, modules []images.Module) (*machine.BootConfig, error) {
+	var files *images.BootFiles
+	if spec.Kernel == "" || spec.Firmware == "" || spec.Initrd == "" {
+		f := spec.Fetcher
+		if f == nil {
+			f = &images.Fetcher{}
+		}
+		var err error
+		if files, err = f.Boot(ctx); err != nil {
+			return nil, err
+		}
+	}
+	pick := func(override, pinned string) string {
+		if override != "" {
+			return override
+		}
+		return pinned
+	}
+	read := func(what, path string) ([]byte, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", what, err)
+		}
+		return b, nil
+	}
+	var kernelPath, firmwarePath string
+	if files != nil {
+		kernelPath, firmwarePath = files.Kernel, files.Firmware
+	}
+	kernel, err := read("kernel", pick(spec.Kernel, kernelPath))
+	if err != nil {
+		return nil, err
+	}
+	firmware, err := read("firmware", pick(spec.Firmware, firmwarePath))
+	if err != nil {
+		return nil, err
+	}
+	var initrd bytes.Buffer
+	if spec.Initrd != "" {
+		b, err := read("initrd", spec.Initrd)
+		if err != nil {
+			return nil, err
+		}
+		initrd.Write(b)
+	} else {
+		if err := buildInitramfs(&initrd, files, modules); err != nil {
+			return nil, err
+		}
+	}
+	// The job rides in a second cpio archive appended to the first (the
+	// kernel unpacks both), so the command line stays short.
+	if err := initramfs.WriteJob(&initrd, jobJSON, 0); err != nil {
+		return nil, err
+	}
+	bootargs := DefaultBootargs
+	if spec.Append != "" {
+		bootargs += " " + spec.Append
+	}
+	return &machine.BootConfig{
+		Firmware: firmware,
+		Kernel:   kernel,
+		Initrd:   initrd.Bytes(),
+		Bootargs: bootargs,
+		RNGSeed:  rngSeed(jobJSON, bootargs),
+		NoBanner: true,
+	}, nil
+}
+
+// buildInitramfs writes the initramfs: the guest init, busybox and the
+// kernel modules it loads.
+func buildInitramfs(w io.Writer, files *images.BootFiles, modules []images.Module) error {
+	busybox, err := os.ReadFile(files.Busybox)
+	if err != nil {
+		return fmt.Errorf("read busybox: %w", err)
+	}
+	spec := initramfs.Spec{Init: guest.Init(), Busybox: busybox}
+	for _, mod := range modules {
+		b, err := os.ReadFile(filepath.Join(files.ModulesDir, filepath.FromSlash(mod.Path)))
+		if err != nil {
+			return fmt.Errorf("read module %s: %w", mod.Name, err)
+		}
+		spec.Modules = append(spec.Modules, initramfs.Module{Name: filepath.Base(mod.Path), Data: b})
+	}
+	return initramfs.Build(w, spec)
+}
+
+// rngSeed derives the guest's /chosen/rng-seed from the job and command
+// line, so that guest entropy is a function of the recipe (DESIGN.md,
+// determinism rule 4): 64 bytes, two chained SHA-256 sums.
+func rngSeed(job []byte, bootargs string) []byte {
+	h := sha256.New()
+	h.Write([]byte("reprovm rng-seed v1\x00"))
+	h.Write(job)
+	h.Write([]byte{0})
+	h.Write([]byte(bootargs))
+	a := h.Sum(nil)
+	b := sha256.Sum256(a)
+	return append(a, b[:]...)
+}
+
+// openDrive opens an input drive's file.
+func openDrive(in InputDrive) (machine.Drive, func(), error) {
+	flag := os.O_RDONLY
+	if in.Writable {
+		flag = os.O_RDWR
+	}
+	f, err := os.OpenFile(in.Path, flag, 0)
+	if err != nil {
+		return machine.Drive{}, nil, fmt.Errorf("open drive: %w", err)
+	}
+	d, err := machine.NewFileDisk(f)
+	if err != nil {
+		f.Close()
+		return machine.Drive{}, nil, fmt.Errorf("drive %s: %w", in.Path, err)
+	}
+	return machine.Drive{Disk: d, ReadOnly: !in.Writable}, func() { f.Close() }, nil
+}
+
+// lastLines returns the last n lines of b.
+func lastLines(b []byte, n int) string {
+	s := strings.TrimRight(string(b), "\n")
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// writeFileAtomic writes data to a temporary file next to path and renames
+// it into place, so a failure leaves nothing half-written.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".reprovm-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, werr := tmp.Write(data)
+	cerr := tmp.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}

@@ -1,0 +1,165 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprovm/reprovm/builder"
+	"github.com/reprovm/reprovm/guest"
+	"github.com/reprovm/reprovm/images"
+)
+
+// Exit statuses of `reprovm run -- COMMAND` besides the command's own
+// (0..255): the conventions of timeout(1) and docker run, so that a script
+// can tell reprovm's failures from the command's.
+const (
+	exitVMLimit  = 124 // the guest did not power off within --max-insns
+	exitVMFailed = 125 // reprovm could not run the command: boot chain, kernel panic, bad flags
+)
+
+// vmFlags are the flags of the Linux mode of `reprovm run`.
+type vmFlags struct {
+	drives                   []string
+	out                      string
+	quiet                    bool
+	kernel, initrd, firmware string
+	appendArgs, dtbOut       string
+	env                      []string
+	dir                      string
+}
+
+// addVMFlags registers the Linux-mode flags on cmd.
+func addVMFlags(cmd *cobra.Command, v *vmFlags) {
+	fl := cmd.Flags()
+	fl.StringArrayVar(&v.drives, "drive", nil, "attach host file `PATH[:ro|:rw]` as the next input drive, mounted at /mnt/N in the guest (read-only unless :rw; repeatable)")
+	fl.StringVar(&v.out, "out", "", "copy the files the command leaves in /out to host `DIR` (must not exist or be empty)")
+	fl.BoolVarP(&v.quiet, "quiet", "q", false, "do not stream the guest console to stderr")
+	fl.StringArrayVarP(&v.env, "env", "e", nil, "set `KEY=VALUE` in the command's environment (repeatable)")
+	fl.StringVar(&v.dir, "workdir", "", "the command's working `DIR` in the guest (default /)")
+	fl.StringVar(&v.kernel, "kernel", "", "expert: boot this flat RISC-V Image `FILE` instead of the pinned Debian kernel")
+	fl.StringVar(&v.initrd, "initrd", "", "expert: use this initramfs `FILE` instead of reprovm's (it must run the job itself)")
+	fl.StringVar(&v.firmware, "firmware", "", "expert: use this OpenSBI fw_dynamic.bin `FILE` instead of the pinned one")
+	fl.StringVar(&v.appendArgs, "append", "", "expert: add `ARGS` to the kernel command line")
+	fl.StringVar(&v.dtbOut, "dtb-out", "", "expert: write the machine's device tree blob to `FILE`")
+}
+
+// runVM boots Linux and runs argv, exiting with its status.
+func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
+	if len(argv) == 0 {
+		return &statusError{code: exitVMFailed, msg: "no command: give one after --, for example: reprovm run -- sh -c 'echo hello'"}
+	}
+	if f.vm.out != "" {
+		if err := checkOutDir(f.vm.out); err != nil {
+			return &statusError{code: exitVMFailed, msg: err.Error()}
+		}
+	}
+	spec := builder.RunSpec{
+		Argv:     argv,
+		Env:      f.vm.env,
+		Dir:      f.vm.dir,
+		RAMSize:  uint64(f.ram),
+		MaxInsns: f.maxInsns,
+		Kernel:   f.vm.kernel,
+		Initrd:   f.vm.initrd,
+		Firmware: f.vm.firmware,
+		Append:   f.vm.appendArgs,
+		DTBOut:   f.vm.dtbOut,
+		Fetcher:  &images.Fetcher{Progress: cmd.ErrOrStderr()},
+	}
+	if f.maxInsns == 0 {
+		spec.MaxInsns = unlimitedInsns
+	}
+	if !f.vm.quiet {
+		spec.Console = cmd.ErrOrStderr()
+	}
+	for _, d := range f.vm.drives {
+		in, err := parseDrive(d)
+		if err != nil {
+			return &statusError{code: exitVMFailed, msg: err.Error()}
+		}
+		spec.Inputs = append(spec.Inputs, in)
+	}
+	res, err := builder.Run(cmd.Context(), spec)
+	if err != nil {
+		if cmd.Context().Err() != nil {
+			return &statusError{code: exitInterrupted, msg: fmt.Sprintf("interrupted: %v", err)}
+		}
+		code := exitVMFailed
+		var be *builder.Error
+		if errors.As(err, &be) && be.Limit {
+			code = exitVMLimit
+		}
+		return &statusError{code: code, msg: "reprovm: " + err.Error()}
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: exit status %d; retired %d instructions in %.3fs (%.1f MIPS)\n",
+		res.ExitStatus, res.Instret, res.Wall.Seconds(), mips(res.Instret, res.Wall))
+	if f.vm.out != "" {
+		if err := extractOut(f.vm.out, res.Files); err != nil {
+			return &statusError{code: exitVMFailed, msg: "reprovm: " + err.Error()}
+		}
+	}
+	if res.ExitStatus != 0 {
+		return &statusError{code: res.ExitStatus}
+	}
+	return nil
+}
+
+// parseDrive parses --drive PATH[:ro|:rw].
+func parseDrive(s string) (builder.InputDrive, error) {
+	in := builder.InputDrive{Path: s}
+	if p, mode, ok := strings.Cut(s, ":"); ok {
+		switch mode {
+		case "ro":
+			in.Path = p
+		case "rw":
+			in.Path, in.Writable = p, true
+		default:
+			return in, fmt.Errorf("--drive %q: want PATH, PATH:ro or PATH:rw", s)
+		}
+	}
+	if _, err := os.Stat(in.Path); err != nil {
+		return in, fmt.Errorf("--drive: %w", err)
+	}
+	return in, nil
+}
+
+// checkOutDir accepts a --out directory that does not exist yet or is empty.
+func checkOutDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("--out %s: %w", dir, err)
+	case len(ents) > 0:
+		return fmt.Errorf("--out %s: the directory is not empty; give a new or empty directory", dir)
+	}
+	return nil
+}
+
+// extractOut writes the output files into a temporary directory beside dir
+// and renames it into place, so a failure leaves no partial output.
+func extractOut(dir string, files []guest.File) error {
+	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), ".reprovm-out-*")
+	if err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	if err := guest.ExtractOutput(tmp, files); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	if err := os.Remove(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
+	return nil
+}
