@@ -125,8 +125,6 @@ func TestRunErrors(t *testing.T) {
 		args []string
 		want []string // substrings of stderr
 	}{
-		{"no mode", []string{"run"}, []string{"booting Linux is not implemented yet; use --elf"}},
-		{"linux mode", []string{"run", "--", "make"}, []string{"booting Linux is not implemented yet"}},
 		{"elf with command", []string{"run", "--elf", "x.elf", "--", "make"}, []string{"takes no command"}},
 		{"missing file", []string{"run", "--elf", "testdata/missing.elf"},
 			[]string{"testdata/missing.elf", "no such file", "expected a static"}},
@@ -175,9 +173,36 @@ func TestVersion(t *testing.T) {
 func TestRunHelpListsExitStatus(t *testing.T) {
 	r := runCLI(t.Context(), "run", "--help")
 	r.check(t, exitOK, r.stdout)
-	for _, want := range []string{"Exit status:", "  0 ", "  1 ", "  2 ", "  3 ", "  130 ", "0 means no limit"} {
+	for _, want := range []string{"Exit status with --elf:", "  0 ", "  1 ", "  2 ", "  3 ", "  130 ", "0 means no limit",
+		"Exit status in this mode", "  124 ", "  125 "} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("run --help does not contain %q:\n%s", want, r.stdout)
 		}
+	}
+}
+
+// TestRunVMErrors covers the Linux mode's usage errors, which must fail
+// before anything boots, with status 125 and a message saying what to do.
+func TestRunVMErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"no command", []string{"run"}, []string{"no command", "reprovm run -- sh -c"}},
+		{"missing drive", []string{"run", "--drive", "testdata/missing.img", "--", "true"}, []string{"--drive", "testdata/missing.img", "no such file"}},
+		{"bad drive mode", []string{"run", "--drive", "testdata/link.ld:wo", "--", "true"}, []string{"want PATH, PATH:ro or PATH:rw"}},
+		{"out not empty", []string{"run", "--out", "testdata", "--", "true"}, []string{"--out testdata", "not empty"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runCLI(t.Context(), tt.args...)
+			r.check(t, exitVMFailed, "")
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr does not contain %q:\n%s", w, r.stderr)
+				}
+			}
+		})
 	}
 }

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestRunVMCommand boots Debian's kernel (fetched into the user cache on
+// first use) and runs a shell command that prints, reads a read-only raw
+// drive, leaves a file in /out and exits 3.
+func TestRunVMCommand(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "data.img")
+	data := make([]byte, 1<<20)
+	for i := range data {
+		data[i] = byte(i * 7 / 3)
+	}
+	if err := os.WriteFile(img, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	r := runCLI(t.Context(), "run", "--drive", img+":ro", "--out", out, "--",
+		"sh", "-c", "echo hello; uname -m; sha256sum /dev/vda > /out/sum.txt; exit 3")
+	r.check(t, 3, "")
+	for _, want := range []string{"hello\n", "riscv64\n", "reprovm: exit status 3; retired "} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr does not contain %q:\n%s", want, r.stderr)
+		}
+	}
+	got, err := os.ReadFile(filepath.Join(out, "sum.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("%x  /dev/vda\n", sha256.Sum256(data)); string(got) != want {
+		t.Errorf("sum.txt = %q, want %q", got, want)
+	}
+}
