@@ -1,0 +1,58 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+)
+
+// TestRunDeterministic runs the same command twice and requires identical
+// console bytes, retired-instruction counts, exit status and /out files.
+// The command reads a read-only drive, writes two files and uses the
+// guest's clock and entropy, which must also come out the same.
+func TestRunDeterministic(t *testing.T) {
+	img := filepath.Join(t.TempDir(), "in.img")
+	if err := os.WriteFile(img, bytes.Repeat([]byte("reprovm\n"), 8192), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := RunSpec{
+		Argv: []string{"sh", "-c", `echo start; cat /proc/uptime; head -c 16 /dev/urandom | od -An -tx1;
+			sha256sum /dev/vda > /out/sum.txt; date -u > /out/date.txt; echo done; exit 7`},
+		Inputs: []InputDrive{{Path: img}},
+	}
+	var runs [2]struct {
+		console bytes.Buffer
+		res     *Result
+	}
+	for i := range runs {
+		spec.Console = &runs[i].console
+		res, err := Run(context.Background(), spec)
+		if err != nil {
+			t.Fatalf("run %d: %v", i, err)
+		}
+		runs[i].res = res
+		t.Logf("run %d: exit %d, %d instructions, %v", i, res.ExitStatus, res.Instret, res.Wall)
+	}
+	a, b := runs[0], runs[1]
+	if a.res.ExitStatus != 7 {
+		t.Errorf("exit status %d, want 7\n%s", a.res.ExitStatus, a.console.String())
+	}
+	if !bytes.Contains(a.console.Bytes(), []byte("done\n")) {
+		t.Errorf("console lacks the command's output:\n%s", a.console.String())
+	}
+	if !bytes.Equal(a.console.Bytes(), b.console.Bytes()) {
+		t.Errorf("consoles differ:\n--- run 0\n%s\n--- run 1\n%s", a.console.String(), b.console.String())
+	}
+	if a.res.Instret != b.res.Instret || a.res.ExitStatus != b.res.ExitStatus {
+		t.Errorf("runs differ: %d/%d instructions, status %d/%d", a.res.Instret, b.res.Instret, a.res.ExitStatus, b.res.ExitStatus)
+	}
+	if !reflect.DeepEqual(a.res.Files, b.res.Files) {
+		t.Errorf("/out files differ: %+v vs %+v", a.res.Files, b.res.Files)
+	}
+	if len(a.res.Files) != 2 {
+		t.Errorf("got %d /out files, want 2: %+v", len(a.res.Files), a.res.Files)
+	}
+}
