@@ -4,6 +4,7 @@
 #   make test    install the RISC-V tools if missing, then go test ./...
 #   make lint    gofmt, go vet, staticcheck
 #   make bench   guest MIPS of the interpreter
+#   make bench-boot  boot to power-off: reprovm vs QEMU
 #   make fuzz    long differential run against QEMU + every Go fuzz target
 #   make build   bin/reprovm
 
@@ -31,7 +32,7 @@ DIFF_COUNT ?= 20000
 DIFF_SEED ?= 1000000
 FUZZTIME ?= 30s
 
-.PHONY: tools test lint bench fuzz demo build
+.PHONY: tools test lint bench bench-boot fuzz demo build
 
 tools:
 	@scripts/install-tools.sh $(APT_PACKAGES)
@@ -50,6 +51,11 @@ $(STATICCHECK):
 
 bench: tools
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./machine/...
+
+# Boot to power-off in reprovm and in QEMU (-icount shift=0) on the same kernel,
+# initramfs and command line: wall times, ratio, instructions to /init and to power-off.
+bench-boot: tools
+	$(GO) test -run '^$$' -bench Boot -benchtime 3x ./builder
 
 fuzz: tools
 	$(GO) test ./machine -run TestDiffQEMU -diff.count=$(DIFF_COUNT) -diff.seed=$(DIFF_SEED) -timeout 0

@@ -69,10 +69,11 @@ type RunSpec struct {
 
 // Result is what a run produced.
 type Result struct {
-	ExitStatus int
-	Files      []guest.File
-	Instret    uint64
-	Wall       time.Duration
+	ExitStatus  int
+	Files       []guest.File
+	Instret     uint64 // retired instructions, boot to power-off
+	InitInstret uint64 // retired instructions before the first one of /init
+	Wall        time.Duration
 }
 
 // Error reports a run that did not end with the command's exit status.
@@ -184,7 +185,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if err != nil {
 		return nil, fail(fmt.Sprintf("read the output drive: %v", err))
 	}
-	return &Result{ExitStatus: status, Files: files, Instret: m.Instret(), Wall: wall}, nil
+	return &Result{ExitStatus: status, Files: files, Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall}, nil
 }
 
 // bootImages reads the boot chain (pinned, or the expert overrides) and

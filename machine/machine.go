@@ -113,6 +113,10 @@ func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
 // Instret is the number of instructions retired since New.
 func (m *Machine) Instret() uint64 { return m.hart.Instret() }
 
+// FirstUserInstret is the instruction count at which the hart first entered
+// U-mode (in a Linux guest: the first instruction of /init), or 0.
+func (m *Machine) FirstUserInstret() uint64 { return m.hart.FirstUserInstret }
+
 // PC returns the program counter.
 func (m *Machine) PC() uint64 { return m.hart.PC }
 

@@ -129,6 +129,11 @@ type Hart struct {
 	// were taken at that same count.
 	trapInstret, trapStreak uint64
 
+	// FirstUserInstret is the instret at the first entry to U-mode (by
+	// mret or sret), for boot measurements; userSeen says it is set.
+	FirstUserInstret uint64
+	userSeen         bool
+
 	// watch is the physical address of a 64-bit tohost word, or 0.
 	watch  uint64
 	ToHost uint64

@@ -141,6 +141,7 @@ func (h *Hart) mret() bool {
 	h.csr.mstatus = st
 	h.Priv = prev
 	h.PC = h.csr.mepc
+	h.noteUser()
 	h.privChanged()
 	return true
 }
@@ -164,8 +165,17 @@ func (h *Hart) sret() bool {
 	h.csr.mstatus = st
 	h.Priv = prev
 	h.PC = h.csr.sepc
+	h.noteUser()
 	h.privChanged()
 	return true
+}
+
+// noteUser records the instret at which U-mode is entered for the first
+// time: in a Linux guest, the first instruction of /init.
+func (h *Hart) noteUser() {
+	if h.Priv == PrivU && !h.userSeen {
+		h.userSeen, h.FirstUserInstret = true, h.instret
+	}
 }
 
 // privChanged refreshes what depends on the privilege mode or mstatus.

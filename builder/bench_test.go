@@ -1,0 +1,75 @@
+package builder
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/reprovm/reprovm/guest/proto"
+	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/internal/rvtest"
+)
+
+// BenchmarkBoot boots the pinned kernel with reprovm's initramfs and runs
+// `true`, in reprovm and in QEMU (virt, one hart, -icount shift=0, the same
+// firmware, kernel, initramfs and command line) in the same run. It reports
+// both wall times, their ratio, and reprovm's instructions to the first
+// instruction of /init and to power-off. Run it with make bench-boot.
+func BenchmarkBoot(b *testing.B) {
+	qemu := rvtest.Tool(b, "qemu-system-riscv64")
+	ctx := context.Background()
+	spec := RunSpec{Argv: []string{"true"}}
+
+	files, err := (&images.Fetcher{}).Boot(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	job, err := (&proto.Job{Argv: spec.Argv}).Marshal()
+	if err != nil {
+		b.Fatal(err)
+	}
+	boot, err := bootImages(ctx, spec, job, modulesFor(nil))
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := b.TempDir()
+	initrd := filepath.Join(dir, "initrd.cpio")
+	if err := os.WriteFile(initrd, boot.Initrd, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	outImg := filepath.Join(dir, "out.img")
+
+	var reprovm, qemuWall time.Duration
+	var res *Result
+	for b.Loop() {
+		if res, err = Run(ctx, spec); err != nil {
+			b.Fatal(err)
+		}
+		reprovm += res.Wall
+
+		if err := os.WriteFile(outImg, make([]byte, 64<<20), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		cmd := exec.CommandContext(ctx, qemu, "-machine", "virt", "-smp", "1", "-m", "2G",
+			"-icount", "shift=0,sleep=off", "-nographic", "-no-reboot",
+			"-bios", files.Firmware, "-kernel", files.Kernel, "-initrd", initrd,
+			"-append", boot.Bootargs,
+			"-drive", "file="+outImg+",format=raw,if=none,id=out",
+			"-device", "virtio-blk-device,drive=out")
+		start := time.Now()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			b.Fatalf("qemu: %v\n%s", err, out)
+		}
+		qemuWall += time.Since(start)
+	}
+	n := float64(b.N)
+	b.ReportMetric(reprovm.Seconds()/n, "reprovm-s/op")
+	b.ReportMetric(qemuWall.Seconds()/n, "qemu-s/op")
+	b.ReportMetric(reprovm.Seconds()/qemuWall.Seconds(), "reprovm/qemu")
+	b.ReportMetric(float64(res.InitInstret)/1e6, "Minsns-to-init")
+	b.ReportMetric(float64(res.Instret)/1e6, "Minsns-to-poweroff")
+	b.ReportMetric(float64(res.Instret)/reprovm.Seconds()*n/1e6, "MIPS")
+}
