@@ -43,7 +43,7 @@ func mountInputs(job *proto.Job, mods *modules) error {
 	// already; the wait covers a slow probe. Guest time is deterministic,
 	// so the wait is too.
 	have := drives()
-	for tries := 0; len(have) < want && tries < 500; tries++ {
+	for tries := 0; len(have) < want && tries < 100; tries++ {
 		time.Sleep(10 * time.Millisecond)
 		have = drives()
 	}
