@@ -18,7 +18,14 @@ import (
 // as /dev/vda, /dev/vdb, ... Drive i < len(Inputs) is input i, mounted
 // read-only at /mnt/<i>. The drive right after the inputs (index
 // len(Inputs), so the last drive) is the output drive; the host must zero
-// at least its first [HeaderSize] bytes before the run.
+// at least its first [HeaderSize] bytes before the run. The init checks
+// that the machine has exactly len(Inputs)+1 drives.
+//
+// Probe order is device-tree order: Linux creates the virtio-mmio platform
+// devices in the order of their FDT nodes, and virtio_blk, loaded later,
+// binds them in that order. QEMU's virt board lists virtio_mmio@10008000
+// first and gives it to the first -device, so there the first drive on the
+// command line is vda. A machine must likewise list drive 0's node first.
 type Job struct {
 	// Argv is the command. It is executed directly (no shell), with the
 	// executable looked up in the PATH of the job's environment; for shell
