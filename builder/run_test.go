@@ -3,10 +3,15 @@ package builder
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/reprovm/reprovm/images/initramfs"
 )
 
 // TestRunDeterministic runs the same command twice and requires identical
@@ -54,5 +59,48 @@ func TestRunDeterministic(t *testing.T) {
 	}
 	if len(a.res.Files) != 2 {
 		t.Errorf("got %d /out files, want 2: %+v", len(a.res.Files), a.res.Files)
+	}
+}
+
+// TestRunFailures checks that a run that cannot finish says why: a kernel
+// panic (an initramfs without an init) is reported as a panic with the
+// console's last lines, and a guest that does not power off within the
+// instruction budget as such.
+func TestRunFailures(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "empty.cpio")
+	var buf bytes.Buffer
+	if err := initramfs.Write(&buf, []initramfs.Entry{{Name: "dev", Mode: fs.ModeDir | 0o755}}, 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(empty, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		spec      RunSpec
+		want      []string
+		wantLimit bool
+	}{
+		{"kernel panic", RunSpec{Argv: []string{"true"}, Initrd: empty, RAMSize: 256 << 20},
+			[]string{"the guest kernel panicked", "last console output", "Kernel panic"}, false},
+		{"no power-off", RunSpec{Argv: []string{"true"}, MaxInsns: 50_000_000, RAMSize: 256 << 20},
+			[]string{"did not power off within 50000000 instructions", "--max-insns"}, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Run(context.Background(), tc.spec)
+			var be *Error
+			if !errors.As(err, &be) {
+				t.Fatalf("err = %v, want a *builder.Error", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+			if be.Limit != tc.wantLimit {
+				t.Errorf("Limit = %v, want %v", be.Limit, tc.wantLimit)
+			}
+		})
 	}
 }
