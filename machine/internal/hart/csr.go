@@ -410,7 +410,7 @@ func (h *Hart) setSATP(v uint64) {
 // STIP from stimecmp.
 func (h *Hart) mipValue() uint64 {
 	now := h.MTime()
-	v := h.csr.mip &^ ipMTI
+	v := (h.csr.mip | h.lines) &^ ipMTI
 	if now >= h.mtimecmp {
 		v |= ipMTI
 	}

@@ -109,7 +109,8 @@ type Hart struct {
 	instretOff, cycleOff, mtimeOff uint64
 	mtimecmp                       uint64
 
-	csr csrFile
+	csr   csrFile
+	lines uint64 // mip bits driven by devices (see SetPending)
 
 	// LR/SC reservation (physical address).
 	resValid bool
@@ -205,19 +206,22 @@ func (h *Hart) SetMTimeCmp(v uint64) {
 	h.recheck()
 }
 
-// SetPending sets or clears interrupt-pending bits driven by devices
-// (MSIP from the CLINT, MEIP and SEIP from an interrupt controller).
+// SetPending raises or lowers interrupt lines driven by devices (MSIP from
+// the CLINT, MEIP and SEIP from the PLIC). They are kept apart from the
+// bits software writes to mip: a read of mip.SEIP sees the OR of the two
+// (privileged spec §3.1.9), and a device update never clears what M-mode
+// software set.
 func (h *Hart) SetPending(mask uint64, on bool) {
 	if on {
-		h.csr.mip |= mask
+		h.lines |= mask
 	} else {
-		h.csr.mip &^= mask
+		h.lines &^= mask
 	}
 	h.recheck()
 }
 
-// Pending returns the device-driven mip bits.
-func (h *Hart) Pending() uint64 { return h.csr.mip }
+// Pending returns the interrupt lines devices drive.
+func (h *Hart) Pending() uint64 { return h.lines }
 
 // recheck makes Run look at interrupts and stops before the next instruction.
 func (h *Hart) recheck() { h.nextEvent = 0 }

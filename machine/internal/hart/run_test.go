@@ -38,3 +38,33 @@ func TestCrossPageInstruction(t *testing.T) {
 		t.Fatalf("pc = %#x, want %#x", h.PC, base+pageSize-6)
 	}
 }
+
+// TestSEIPSoftwareAndLine checks that mip.SEIP reads as the OR of the bit
+// M-mode software writes and the line the PLIC drives, and that neither
+// clears the other (privileged spec §3.1.9).
+func TestSEIPSoftwareAndLine(t *testing.T) {
+	b, err := bus.New(0x8000_0000, pageSize)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(b, 0x8000_0000)
+	seip := func() bool { return h.mipValue()&ipSEI != 0 }
+	steps := []struct {
+		what string
+		do   func()
+		want bool
+	}{
+		{"line up", func() { h.SetPending(MIPSEIP, true) }, true},
+		{"software sets", func() { h.writeCSR(csrMIP, ipSEI) }, true},
+		{"line down", func() { h.SetPending(MIPSEIP, false) }, true},
+		{"software clears", func() { h.writeCSR(csrMIP, 0) }, false},
+		{"line up again", func() { h.SetPending(MIPSEIP, true) }, true},
+		{"software clear does not lower the line", func() { h.writeCSR(csrMIP, 0) }, true},
+	}
+	for _, s := range steps {
+		s.do()
+		if got := seip(); got != s.want {
+			t.Fatalf("after %s: SEIP = %v, want %v", s.what, got, s.want)
+		}
+	}
+}
