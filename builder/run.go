@@ -271,7 +271,16 @@ func buildInitramfs(w io.Writer, files *images.BootFiles, modules []images.Modul
 		if err != nil {
 			return fmt.Errorf("read module %s: %w", mod.Name, err)
 		}
-		spec.Modules = append(spec.Modules, initramfs.Module{Name: filepath.Base(mod.Path), Data: b})
+		// Decompressed on the host, Debian's signature cut off: the guest
+		// then skips an xz decode and a signature check per module (about
+		// 0.1 G instructions for virtio alone, 1.9 G for ext4's stack),
+		// which prove nothing the host has not already proved by the
+		// .deb's sha256. See RATIONALE.md.
+		m, err := initramfs.PlainModule(filepath.Base(mod.Path), b)
+		if err != nil {
+			return fmt.Errorf("module %s: %w", mod.Name, err)
+		}
+		spec.Modules = append(spec.Modules, m)
 	}
 	return initramfs.Build(w, spec)
 }
