@@ -1,48 +1,31 @@
 package builder
 
 import (
-	"bytes"
-	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 
+	"github.com/reprovm/reprovm/guest/proto"
 	"github.com/reprovm/reprovm/images"
 )
 
-// Filesystem superblock magics, checked on the host so the guest gets only
-// the kernel modules it needs: loading ext4 and its dependencies costs the
-// guest about two billion instructions (xz decompression and the module
-// signature check), more than booting the kernel.
-var fsMagics = []struct {
-	fs    string
-	off   int64
-	magic []byte
-}{
-	{"squashfs", 0, []byte("hsqs")},                                    // squashfs 4 superblock, little-endian
-	{"erofs", 1024, binary.LittleEndian.AppendUint32(nil, 0xe0f5e1e2)}, // EROFS_SUPER_MAGIC_V1
-	{"ext4", 1080, binary.LittleEndian.AppendUint16(nil, 0xef53)},      // ext2/3/4 s_magic
-}
-
-// DetectFS names the filesystem in the image at path, or "raw" if it holds
-// none that the guest can mount.
+// DetectFS names the filesystem in the image at path (proto.DetectFS), or
+// "raw" if it holds none the guest can mount. The host checks this so the
+// guest gets only the kernel modules it needs.
 func DetectFS(path string) (string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", fmt.Errorf("detect filesystem: %w", err)
 	}
 	defer f.Close()
-	for _, m := range fsMagics {
-		b := make([]byte, len(m.magic))
-		if _, err := f.ReadAt(b, m.off); err != nil && err != io.EOF {
-			return "", fmt.Errorf("detect filesystem of %s: %w", path, err)
-		}
-		if bytes.Equal(b, m.magic) {
-			return m.fs, nil
-		}
+	fs, err := proto.DetectFS(f)
+	if err != nil {
+		return "", fmt.Errorf("detect filesystem of %s: %w", path, err)
 	}
-	return "raw", nil
+	if fs == "" {
+		return "raw", nil
+	}
+	return fs, nil
 }
 
 // fsModules lists the modules each filesystem needs besides itself

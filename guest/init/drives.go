@@ -3,9 +3,7 @@
 package main
 
 import (
-	"encoding/binary"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -83,17 +81,12 @@ func detectFS(dev string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	var sb [2048]byte
-	if _, err := io.ReadFull(f, sb[:]); err != nil {
-		return "", fmt.Errorf("read superblock of %s: %w", dev, err)
+	fs, err := proto.DetectFS(f)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", dev, err)
 	}
-	switch {
-	case string(sb[:4]) == "hsqs": // squashfs, fs/squashfs/squashfs_fs.h
-		return "squashfs", nil
-	case binary.LittleEndian.Uint32(sb[1024:]) == 0xE0F5E1E2: // EROFS_SUPER_MAGIC_V1 at EROFS_SUPER_OFFSET
-		return "erofs", nil
-	case binary.LittleEndian.Uint16(sb[1024+56:]) == 0xEF53: // ext2/3/4 s_magic
-		return "ext4", nil
+	if fs == "" {
+		return "", fmt.Errorf("%s: unknown filesystem (not squashfs, erofs or ext2/3/4); give its type in the job", dev)
 	}
-	return "", fmt.Errorf("%s: unknown filesystem (not squashfs, erofs or ext2/3/4); give its type in the job", dev)
+	return fs, nil
 }
