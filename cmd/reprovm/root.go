@@ -24,5 +24,6 @@ Linux and running builds are not implemented yet.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newVersionCmd(), newRunCmd())
+	root.AddCommand(newImageCmd())
 	return root
 }

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/reprovm/reprovm/images"
+)
+
+// newImageCmd groups the commands that turn an image spec into an image.
+func newImageCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "image",
+		Short: "Lock and build machine images from Debian's riscv64 archive",
+	}
+	cmd.AddCommand(newImageLockCmd())
+	return cmd
+}
+
+func newImageLockCmd() *cobra.Command {
+	var mirror string
+	cmd := &cobra.Command{
+		Use:   "lock SPEC",
+		Short: "Resolve an image spec against Debian's signed archive into a lock file",
+		Long: `Resolve an image spec (TOML: suite, arch, kernel, packages, env) into a lock
+file next to it: SPEC without .toml, plus .lock.json.
+
+reprovm downloads the suite's InRelease, verifies its OpenPGP signature
+against the Debian archive keys built into reprovm, downloads the
+Packages.xz index it lists and checks its size and SHA-256, then resolves
+the packages and their Pre-Depends and Depends. The lock names every
+package's version, pool path, size and SHA-256, and the InRelease it was
+checked against. Index files are cached under the user cache directory.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := &images.Fetcher{Mirror: mirror, Progress: cmd.ErrOrStderr()}
+			name, l, err := f.LockSpec(cmd.Context(), args[0], time.Now())
+			if err != nil {
+				return err
+			}
+			var total int64
+			for _, p := range l.Packages {
+				total += p.Size
+			}
+			_, err = fmt.Fprintf(cmd.OutOrStdout(), "%s: %d packages, %.1f MB, kernel %s, from %s of %s\n",
+				name, len(l.Packages), float64(total)/1e6, l.Kernel.Version, l.Release.Path, l.Release.Date)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&mirror, "mirror", images.DefaultMirror, "Debian archive `URL`")
+	return cmd
+}
