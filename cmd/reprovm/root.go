@@ -24,6 +24,8 @@ Linux and running builds are not implemented yet.`,
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(newVersionCmd(), newRunCmd())
+	root.AddCommand(newAddCmd())
+	root.AddCommand(newCARCmd())
 	root.AddCommand(newImageCmd())
 	return root
 }
