@@ -193,8 +193,16 @@ func (l *Lock) CheckIndex(name string, ix *Index) error {
 			}
 			return fmt.Errorf("lock %s: expected %s %s in the index, got %s", name, p.Name, p.Version, got)
 		}
-		if want, got := p.Package(), q.Package; want != got {
-			return fmt.Errorf("lock %s: expected %+v, index has %+v", name, want, got)
+		want, got := p.Package(), q.Package
+		for _, f := range []struct{ field, want, got string }{
+			{"architecture", want.Arch, got.Arch},
+			{"pool path", want.Pool, got.Pool},
+			{"size", fmt.Sprint(want.Size), fmt.Sprint(got.Size)},
+			{"sha256", want.SHA256, got.SHA256},
+		} {
+			if f.want != f.got {
+				return fmt.Errorf("lock %s: %s: expected %s %s, index has %s", name, want, f.field, f.want, f.got)
+			}
 		}
 	}
 	return nil
