@@ -41,9 +41,13 @@ var fsModules = map[string][]string{
 var baseModules = []string{"virtio_mmio", "virtio_blk"}
 
 // modulesFor returns the boot modules for drives holding filesystems fss,
-// in images.BootModules order, which satisfies every dependency.
-func modulesFor(fss []string) []images.Module {
+// and overlayfs if the job has a root image, in images.BootModules order,
+// which satisfies every dependency.
+func modulesFor(fss []string, root bool) []images.Module {
 	need := slices.Clone(baseModules)
+	if root {
+		need = append(need, "overlay")
+	}
 	for _, fs := range fss {
 		need = append(need, fsModules[fs]...)
 	}

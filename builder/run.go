@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -54,6 +55,11 @@ type RunSpec struct {
 	Env    []string // KEY=VALUE, after proto.BaseEnv
 	Dir    string   // working directory in the guest; "" is /
 	Inputs []InputDrive
+	// Root, if set, is a filesystem image (EROFS, squashfs or ext4) that
+	// becomes the command's root: read-only under a tmpfs overlay, with
+	// /proc, /sys, /dev, /tmp, /out and /mnt bound in. It is attached as
+	// the drive after Inputs.
+	Root string
 
 	RAMSize  uint64 // 0: DefaultRAMSize
 	MaxInsns uint64 // 0: DefaultMaxInsns
@@ -95,8 +101,13 @@ func (e *Error) Error() string {
 // Run boots the machine and runs spec's command.
 func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	job := &proto.Job{Argv: spec.Argv, Env: spec.Env, Dir: spec.Dir}
+	inputs := spec.Inputs
+	if spec.Root != "" {
+		job.Root = &proto.Root{Input: len(inputs)}
+		inputs = append(slices.Clone(inputs), InputDrive{Path: spec.Root})
+	}
 	var fss []string
-	for _, in := range spec.Inputs {
+	for _, in := range inputs {
 		fs := in.FS
 		if fs == "" {
 			var err error
@@ -111,13 +122,13 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	boot, err := bootImages(ctx, spec, jobJSON, modulesFor(fss))
+	boot, err := bootImages(ctx, spec, jobJSON, modulesFor(fss, spec.Root != ""))
 	if err != nil {
 		return nil, err
 	}
 
 	var drives []machine.Drive
-	for _, in := range spec.Inputs {
+	for _, in := range inputs {
 		d, closeFn, err := openDrive(in)
 		if err != nil {
 			return nil, err

@@ -52,6 +52,7 @@ var BootModules = []Module{
 	{"mbcache", "kernel/fs/mbcache.ko.xz"},
 	{"jbd2", "kernel/fs/jbd2/jbd2.ko.xz"},
 	{"ext4", "kernel/fs/ext4/ext4.ko.xz"},
+	{"overlay", "kernel/fs/overlayfs/overlay.ko.xz"},
 }
 
 // BootFiles holds host paths of the extracted boot chain.

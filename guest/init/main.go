@@ -70,7 +70,11 @@ func run() *proto.Header {
 	if err := mountInputs(job, mods); err != nil {
 		return failed(proto.StageDrives, err)
 	}
-	h, err := runCommand(job)
+	root, err := setupRoot(job, mods)
+	if err != nil {
+		return failed(proto.StageDrives, err)
+	}
+	h, err := runCommand(job, root)
 	if err != nil {
 		return failed(proto.StageRun, err)
 	}

@@ -32,8 +32,9 @@ func environ(job *proto.Job, dir string) []string {
 }
 
 // lookPath finds name in the PATH of env as a shell would: a name with a
-// slash is used as it is.
-func lookPath(name string, env []string) (string, error) {
+// slash is used as it is. root is the directory the command will be
+// chrooted into ("" for none); the result is a path inside it.
+func lookPath(name string, env []string, root string) (string, error) {
 	if strings.Contains(name, "/") {
 		return name, nil
 	}
@@ -48,7 +49,7 @@ func lookPath(name string, env []string) (string, error) {
 			dir = "."
 		}
 		p := path.Join(dir, name)
-		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+		if fi, err := os.Stat(root + p); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 			return p, nil
 		}
 	}
@@ -56,14 +57,15 @@ func lookPath(name string, env []string) (string, error) {
 }
 
 // runCommand runs the job's command with the console as stdout and
-// stderr and /dev/null as stdin, then kills whatever it left running.
-func runCommand(job *proto.Job) (*proto.Header, error) {
+// stderr and /dev/null as stdin, chrooted into root unless it is "", then
+// kills whatever it left running.
+func runCommand(job *proto.Job, root string) (*proto.Header, error) {
 	dir := job.Dir
 	if dir == "" {
 		dir = "/"
 	}
 	env := environ(job, dir)
-	prog, err := lookPath(job.Argv[0], env)
+	prog, err := lookPath(job.Argv[0], env, root)
 	if err != nil {
 		// sh -c semantics: not found is 127.
 		fmt.Fprintf(os.Stderr, "reprovm-init: %s: not found\n", job.Argv[0])
@@ -77,6 +79,9 @@ func runCommand(job *proto.Job) (*proto.Header, error) {
 	cmd := &exec.Cmd{
 		Path: prog, Args: job.Argv, Env: env, Dir: dir,
 		Stdin: stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+	}
+	if root != "" {
+		cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root}
 	}
 	if err := cmd.Start(); err != nil {
 		var pe *os.PathError

@@ -39,6 +39,16 @@ type Job struct {
 	Dir string `json:"dir,omitempty"`
 	// Inputs describes the input drives, in drive order.
 	Inputs []Input `json:"inputs,omitempty"`
+	// Root, if set, makes an input drive the command's root filesystem:
+	// the init mounts it read-only under a writable tmpfs overlay (so
+	// tools can write to $HOME or /tmp), binds /proc, /sys, /dev, /tmp,
+	// /out and /mnt into it, and runs the command chrooted there.
+	Root *Root `json:"root,omitempty"`
+}
+
+// Root names the input drive that holds the root filesystem image.
+type Root struct {
+	Input int `json:"input"`
 }
 
 // Input is one read-only input drive.
@@ -96,6 +106,9 @@ func (j *Job) Validate() error {
 		default:
 			return fmt.Errorf("job: input %d: unsupported filesystem %q", i, in.FS)
 		}
+	}
+	if j.Root != nil && (j.Root.Input < 0 || j.Root.Input >= len(j.Inputs) || j.Inputs[j.Root.Input].FS == "raw") {
+		return fmt.Errorf("job: root input %d is not a mountable input drive", j.Root.Input)
 	}
 	if len(j.Inputs)+1 > MaxDrives {
 		return fmt.Errorf("job: %d inputs; at most %d drives in all", len(j.Inputs), MaxDrives)
