@@ -155,7 +155,12 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if ram == 0 {
 		ram = DefaultRAMSize
 	}
-	m, err := machine.New(machine.Config{RAMSize: ram, Console: spec.Console, Drives: drives})
+	var console *lineWriter
+	if spec.Console != nil {
+		console = &lineWriter{w: spec.Console}
+		defer console.Flush()
+	}
+	m, err := machine.New(machine.Config{RAMSize: ram, Console: consoleOrNil(console), Drives: drives})
 	if err != nil {
 		return nil, err
 	}
@@ -356,4 +361,12 @@ func writeFileAtomic(path string, data []byte) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// consoleOrNil keeps a nil *lineWriter from becoming a non-nil io.Writer.
+func consoleOrNil(l *lineWriter) io.Writer {
+	if l == nil {
+		return nil
+	}
+	return l
 }
