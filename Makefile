@@ -18,7 +18,7 @@ BIN := $(CURDIR)/bin
 # Debian packages the tests use: the cross toolchain assembles the ISA tests
 # and demo, QEMU is the reference for differential tests, dtc checks FDTs.
 APT_PACKAGES := binutils-riscv64-linux-gnu gcc-riscv64-linux-gnu qemu-user \
-	qemu-system-misc device-tree-compiler
+	qemu-system-misc device-tree-compiler erofs-utils
 
 # staticcheck 2026.2.2 (v0.8.2): its release line targets Go 1.26. Pinned,
 # and installed per version under bin/, so that everyone lints alike.
