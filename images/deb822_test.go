@@ -1,6 +1,7 @@
 package images
 
 import (
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -57,5 +58,41 @@ func FuzzParseDeb822(f *testing.F) {
 			}
 			return nil
 		})
+	})
+}
+
+// FuzzParseRelease feeds hostile signed text to the Release parser: every
+// listed file must come out with a clean relative path and a valid hash.
+func FuzzParseRelease(f *testing.F) {
+	f.Add([]byte("Codename: trixie\nValid-Until: Sat, 12 Sep 2026 07:55:41 UTC\nSHA256:\n " +
+		strings.Repeat("ab", 32) + " 12 main/binary-riscv64/Packages.xz\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := parseRelease(data)
+		if err != nil {
+			return
+		}
+		for name, file := range r.Files {
+			if !isSHA256Hex(file.SHA256) || file.Size < 0 || strings.Contains(name, "..") || strings.HasPrefix(name, "/") {
+				t.Fatalf("accepted %q %+v", name, file)
+			}
+		}
+	})
+}
+
+// FuzzParseLock checks that a parsed lock only yields packages Fetch accepts.
+func FuzzParseLock(f *testing.F) {
+	if data, err := os.ReadFile("specs/go.lock.json"); err == nil {
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := ParseLock("fuzz", data)
+		if err != nil {
+			return
+		}
+		for _, p := range l.Debs() {
+			if err := p.validate(); err != nil {
+				t.Fatal(err)
+			}
+		}
 	})
 }

@@ -98,25 +98,25 @@ func indexPackage(s stanza) (*IndexPackage, error) {
 	p.version = v
 	size, err := strconv.ParseInt(s.value("Size"), 10, 64)
 	if err != nil {
-		return nil, fmt.Errorf("Size: %w", err)
+		return nil, fmt.Errorf("field Size: %w", err)
 	}
 	p.Size = size
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
 	if p.pre, err = parseRelations(p.PreDepends); err != nil {
-		return nil, fmt.Errorf("Pre-Depends: %w", err)
+		return nil, fmt.Errorf("field Pre-Depends: %w", err)
 	}
 	if p.deps, err = parseRelations(p.Depends); err != nil {
-		return nil, fmt.Errorf("Depends: %w", err)
+		return nil, fmt.Errorf("field Depends: %w", err)
 	}
 	prov, err := parseRelations(s.value("Provides"))
 	if err != nil {
-		return nil, fmt.Errorf("Provides: %w", err)
+		return nil, fmt.Errorf("field Provides: %w", err)
 	}
 	for _, alts := range prov {
 		if len(alts) != 1 || alts[0].Op != "" && alts[0].Op != "=" {
-			return nil, fmt.Errorf("Provides: %q is not a name with an optional (= version)", alts)
+			return nil, fmt.Errorf("field Provides: %q is not a name with an optional (= version)", alts)
 		}
 		p.provides = append(p.provides, alts[0])
 	}
