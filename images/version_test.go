@@ -14,13 +14,13 @@ func TestCompareVersions(t *testing.T) {
 		{"1.0-1", "1.0-2", -1},
 		{"1.0~rc1", "1.0", -1}, // tilde sorts before the end
 		{"1.0~rc1~1", "1.0~rc1", -1},
-		{"1.0", "1.0a", -1},    // end sorts before a letter
-		{"1.0a", "1.0+", -1},   // letters sort before non-letters
-		{"1.0+", "1.0.", -1},   // '+' (43) before '.' (46)
-		{"1.10", "1.9", 1},     // numeric, not lexical
-		{"1.010", "1.10", 0},   // leading zeros
-		{"1:0.1", "9.9", 1},    // epoch first
-		{"0:1.0", "1.0", 0},    // epoch 0 is no epoch
+		{"1.0", "1.0a", -1},  // end sorts before a letter
+		{"1.0a", "1.0+", -1}, // letters sort before non-letters
+		{"1.0+", "1.0.", -1}, // '+' (43) before '.' (46)
+		{"1.10", "1.9", 1},   // numeric, not lexical
+		{"1.010", "1.10", 0}, // leading zeros
+		{"1:0.1", "9.9", 1},  // epoch first
+		{"0:1.0", "1.0", 0},  // epoch 0 is no epoch
 		{"2.41-12+deb13u4", "2.41-12", 1},
 		{"1.24.4-1", "1.24.4-1~bpo13+1", 1},
 		{"3.5.7-1~deb13u2", "3.5.7-1", -1},
