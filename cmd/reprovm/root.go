@@ -26,6 +26,8 @@ Linux and running builds are not implemented yet.`,
 	root.AddCommand(newVersionCmd(), newRunCmd())
 	root.AddCommand(newAddCmd())
 	root.AddCommand(newCARCmd())
+	root.AddCommand(newGetCmd())
+	root.AddCommand(newServeCmd())
 	root.AddCommand(newImageCmd())
 	return root
 }
