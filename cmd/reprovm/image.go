@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,7 +16,7 @@ func newImageCmd() *cobra.Command {
 		Use:   "image",
 		Short: "Lock and build machine images from Debian's riscv64 archive",
 	}
-	cmd.AddCommand(newImageLockCmd())
+	cmd.AddCommand(newImageLockCmd(), newImageBuildCmd())
 	return cmd
 }
 
@@ -50,5 +51,45 @@ checked against. Index files are cached under the user cache directory.`,
 		},
 	}
 	cmd.Flags().StringVar(&mirror, "mirror", images.DefaultMirror, "Debian archive `URL`")
+	return cmd
+}
+
+func newImageBuildCmd() *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "build LOCK -o DIR",
+		Short: "Build the image of a lock file: a read-only EROFS root filesystem and its manifest",
+		Long: `Build an image from a lock file (reprovm image lock writes one).
+
+reprovm fetches every .deb the lock names by its SHA-256 (cached under the
+user cache directory), unpacks their data archives in dependency order
+without running maintainer scripts, applies the documented fix-ups (merged
+/usr links, root in /etc/passwd and /etc/group, /tmp, busybox links, the CA
+bundle) and writes DIR/root.erofs and DIR/manifest.json. Every timestamp is
+the lock's InRelease date and every owner and mode comes from the packages,
+so the same lock gives the same bytes on every host. DIR must not exist.
+
+Run a command in the image with: reprovm run --image DIR -- COMMAND`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return fmt.Errorf("image build: give the output directory with -o DIR")
+			}
+			lock, err := os.ReadFile(args[0])
+			if err != nil {
+				return fmt.Errorf("image build: %w", err)
+			}
+			start := time.Now()
+			f := &images.Fetcher{Progress: cmd.ErrOrStderr()}
+			m, err := f.BuildImage(cmd.Context(), lock, out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d files, %s %d bytes sha256 %s (%.1fs)\n",
+				out, len(m.Files), m.Root.Name, m.Root.Size, m.Root.SHA256, time.Since(start).Seconds())
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "write the image to `DIR` (must not exist)")
 	return cmd
 }

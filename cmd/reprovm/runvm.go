@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -31,6 +32,7 @@ type vmFlags struct {
 	appendArgs, dtbOut       string
 	env                      []string
 	dir                      string
+	image                    string
 }
 
 // addVMFlags registers the Linux-mode flags on cmd.
@@ -41,6 +43,7 @@ func addVMFlags(cmd *cobra.Command, v *vmFlags) {
 	fl.BoolVarP(&v.quiet, "quiet", "q", false, "do not stream the guest console to stderr")
 	fl.StringArrayVarP(&v.env, "env", "e", nil, "set `KEY=VALUE` in the command's environment (repeatable)")
 	fl.StringVar(&v.dir, "workdir", "", "the command's working `DIR` in the guest (default /)")
+	fl.StringVar(&v.image, "image", "", "run the command in the image built into `DIR` by reprovm image build (its root filesystem, read-only under a tmpfs overlay, and its environment)")
 	fl.StringVar(&v.kernel, "kernel", "", "expert: boot this flat RISC-V Image `FILE` instead of the pinned Debian kernel")
 	fl.StringVar(&v.initrd, "initrd", "", "expert: use this initramfs `FILE` instead of reprovm's (it must run the job itself)")
 	fl.StringVar(&v.firmware, "firmware", "", "expert: use this OpenSBI fw_dynamic.bin `FILE` instead of the pinned one")
@@ -73,6 +76,14 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 	}
 	if f.maxInsns == 0 {
 		spec.MaxInsns = unlimitedInsns
+	}
+	if f.vm.image != "" {
+		m, err := images.ReadManifest(f.vm.image)
+		if err != nil {
+			return &statusError{code: exitVMFailed, msg: "reprovm: " + err.Error()}
+		}
+		spec.Root = filepath.Join(f.vm.image, m.Root.Name)
+		spec.Env = append(envList(m.Env), spec.Env...)
 	}
 	if !f.vm.quiet {
 		spec.Console = cmd.ErrOrStderr()
@@ -162,4 +173,14 @@ func extractOut(dir string, files []guest.File) error {
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
 	return nil
+}
+
+// envList turns an image's environment into sorted KEY=VALUE entries.
+func envList(env map[string]string) []string {
+	var l []string
+	for k, v := range env {
+		l = append(l, k+"="+v)
+	}
+	slices.Sort(l)
+	return l
 }
