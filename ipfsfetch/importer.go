@@ -46,7 +46,7 @@ func (s *Store) Import(ctx context.Context, p string, opts ImportOptions) (cid.C
 			return cid.Undef, fmt.Errorf("import %s: exclude pattern %q: %w", p, pat, err)
 		}
 	}
-	im := importer{dag: s.dagService(), exclude: patterns}
+	im := importer{dag: s.importDAGService(), exclude: patterns}
 	nd, err := im.node(ctx, p, "")
 	if err != nil {
 		return cid.Undef, fmt.Errorf("import %s: %w", p, err)
