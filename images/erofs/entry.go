@@ -42,8 +42,8 @@ type Options struct {
 	// MTime is the modification time of every inode, in seconds since the
 	// Unix epoch (from the lock file, never from the clock).
 	MTime int64
-	// BlockSize is the filesystem block size, a power of two from 512 to
-	// 65536. Linux mounts EROFS only when it does not exceed the page size,
+	// BlockSize is the filesystem block size, a power of two from 2048 to
+	// 65536 (block 0 holds the superblock at byte 1024). Linux mounts EROFS only when it does not exceed the page size,
 	// so 4096 is the one to use.
 	BlockSize int
 	// UUID identifies the filesystem; derive it from the image's inputs.

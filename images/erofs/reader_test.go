@@ -147,7 +147,9 @@ func (r *reader) inode(nid uint64) (*file, error) {
 		return nil, fmt.Errorf("nid %d: data blocks %d+%d outside the image", nid, iu, full)
 	}
 	f.data = make([]byte, 0, size)
-	f.data = append(f.data, r.img[start:start+min(full*r.bs, size)]...)
+	if full > 0 {
+		f.data = append(f.data, r.img[start:start+min(full*r.bs, size)]...)
+	}
 	if tail > 0 {
 		t := off + isize
 		if t%r.bs+tail > r.bs || t+tail > int64(len(r.img)) {

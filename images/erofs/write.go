@@ -19,8 +19,10 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 // the image's order.
 func Write(w io.Writer, entries []Entry, opts Options) error {
 	bs := int64(opts.BlockSize)
-	if bs < 512 || bs > 65536 || bs&(bs-1) != 0 {
-		return fmt.Errorf("erofs: block size %d is not a power of two from 512 to 65536", opts.BlockSize)
+	// Block 0 must hold the superblock at byte 1024 and the rest of the
+	// block its checksum covers.
+	if bs < 2048 || bs > 65536 || bs&(bs-1) != 0 {
+		return fmt.Errorf("erofs: block size %d is not a power of two from 2048 to 65536", opts.BlockSize)
 	}
 	if opts.MTime < 0 {
 		return fmt.Errorf("erofs: negative mtime %d", opts.MTime)
