@@ -24,13 +24,12 @@ type file struct {
 }
 
 type reader struct {
-	img      []byte
-	bs       int64
-	mtime    int64
-	files    map[string]*file
-	visited  map[uint64]bool
-	inos     map[uint32]bool
-	maxFiles int
+	img     []byte
+	bs      int64
+	mtime   int64
+	files   map[string]*file
+	visited map[uint64]bool
+	inos    map[uint32]bool
 }
 
 func readImage(img []byte) (map[string]*file, error) {
