@@ -159,7 +159,8 @@ func (w *fetchWalk) visit(ctx context.Context, c cid.Cid) ([]cid.Cid, int, error
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := s.Put(ctx, b); err != nil {
+	// fromGateway has just checked the bytes against c.
+	if err := s.write(c, b.RawData()); err != nil {
 		return nil, 0, err
 	}
 	return links, len(b.RawData()), nil
