@@ -1,0 +1,83 @@
+package images_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/reprovm/reprovm/builder"
+	"github.com/reprovm/reprovm/images"
+)
+
+// goImageSHA256 is the sha256 of the built-in go image's root.erofs. A
+// change to the lock, the unpacking, the fix-ups or the EROFS writer
+// changes it; update it deliberately.
+const goImageSHA256 = "bbe5d5b5b81b5e5b6cef12164239f9d939e5acf8fea34e659a88ed008219d8fd"
+
+// TestBuildImageGo builds the built-in go image twice, in different
+// directories and under different umasks, requires identical bytes and the
+// pinned hash, then runs `go version` in it.
+func TestBuildImageGo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 270 MB image")
+	}
+	lock, err := os.ReadFile("specs/go.lock.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs [2]string
+	for i, umask := range []int{0o022, 0o077} {
+		dirs[i] = filepath.Join(t.TempDir(), "image")
+		old := syscall.Umask(umask)
+		_, err := (&images.Fetcher{}).BuildImage(context.Background(), lock, dirs[i])
+		syscall.Umask(old)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{images.RootImageName, images.ManifestName} {
+		a, err := os.ReadFile(filepath.Join(dirs[0], name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(dirs[1], name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between the two builds", name)
+		}
+	}
+	m, err := images.ReadManifest(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Root.SHA256 != goImageSHA256 {
+		t.Errorf("go image root.erofs sha256 = %s, want the pinned %s", m.Root.SHA256, goImageSHA256)
+	}
+
+	var env []string
+	for k, v := range m.Env {
+		env = append(env, k+"="+v)
+	}
+	slices.Sort(env)
+	var console bytes.Buffer
+	res, err := builder.Run(context.Background(), builder.RunSpec{
+		Argv:    []string{"go", "version"},
+		Env:     env,
+		Root:    filepath.Join(dirs[0], m.Root.Name),
+		Console: &console,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitStatus != 0 || !strings.Contains(console.String(), "go version go1.24.4 linux/riscv64\n") {
+		t.Errorf("go version: status %d, console:\n%s", res.ExitStatus, console.String())
+	}
+	t.Logf("go version: %d instructions, %v", res.Instret, res.Wall)
+}
