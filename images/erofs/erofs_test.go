@@ -77,6 +77,20 @@ func TestLayouts(t *testing.T) {
 			t.Errorf("size %d uid %d: inline %v extended %v, want %v %v", tt.size, tt.uid, f.inline, f.extended, tt.inline, tt.extended)
 		}
 	}
+
+	// A file of 4 GiB or more needs the extended inode's 64-bit size;
+	// plan does not read the contents.
+	root, err := buildTree([]Entry{{Path: "f", Mode: 0o644, Content: bytes.NewReader(nil), Size: 5<<30 + 1}}, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := plan(root, 4096)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := root.children[0]; !f.extended || !f.inline || f.nblocks != 5<<30/4096 || l.blocks != l.dataStart+f.nblocks {
+		t.Errorf("5 GiB file: extended %v inline %v, %d blocks of %d", f.extended, f.inline, f.nblocks, l.blocks)
+	}
 }
 
 // TestDeterministic writes the same tree in several orders and pins the
