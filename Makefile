@@ -51,6 +51,7 @@ $(STATICCHECK):
 
 bench: tools
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./machine/...
+	$(GO) test -run '^$$' -bench AddGet -benchtime 1x ./ipfsfetch
 
 # Boot to power-off in reprovm and in QEMU (-icount shift=0) on the same kernel,
 # initramfs and command line: wall times, ratio, instructions to /init and to power-off.

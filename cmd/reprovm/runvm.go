@@ -164,6 +164,11 @@ func extractOut(dir string, files []guest.File) error {
 		os.RemoveAll(tmp)
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
+	// MkdirTemp makes the directory 0700; --out is an ordinary directory.
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		os.RemoveAll(tmp)
+		return fmt.Errorf("--out %s: %w", dir, err)
+	}
 	if err := os.Remove(dir); err != nil && !errors.Is(err, os.ErrNotExist) {
 		os.RemoveAll(tmp)
 		return fmt.Errorf("--out %s: %w", dir, err)

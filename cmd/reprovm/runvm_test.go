@@ -31,6 +31,9 @@ func TestRunVMCommand(t *testing.T) {
 			t.Errorf("stderr does not contain %q:\n%s", want, r.stderr)
 		}
 	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o755 {
+		t.Errorf("--out directory: %v, %v; want mode 0755", fi, err)
+	}
 	got, err := os.ReadFile(filepath.Join(out, "sum.txt"))
 	if err != nil {
 		t.Fatal(err)
