@@ -72,46 +72,57 @@ func extractDeb(ctx context.Context, debPath, dir string, keep func(string) bool
 // extractDebFrom finds the data member of the .deb read from r and extracts
 // it into root.
 func extractDebFrom(r io.Reader, root *os.Root, keep func(string) bool, done func() bool) error {
-	ar := newArReader(r)
-	h, err := ar.Next()
-	if err == io.EOF {
-		return errors.New("not a .deb: empty ar archive")
-	}
+	name, data, closeData, err := debData(r)
 	if err != nil {
 		return err
 	}
+	defer closeData()
+	if err := extractTar(data, root, keep, done); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
+}
+
+// debData checks that r holds a .deb (an ar archive starting with a
+// debian-binary member of version 2.x) and returns the name of its data
+// member, a reader of that member's tar stream, and a function that
+// releases the decompressor.
+func debData(r io.Reader) (string, io.Reader, func(), error) {
+	ar := newArReader(r)
+	h, err := ar.Next()
+	if err == io.EOF {
+		return "", nil, nil, errors.New("not a .deb: empty ar archive")
+	}
+	if err != nil {
+		return "", nil, nil, err
+	}
 	if h.Name != "debian-binary" {
-		return fmt.Errorf("not a .deb: first member is %q, not debian-binary", h.Name)
+		return "", nil, nil, fmt.Errorf("not a .deb: first member is %q, not debian-binary", h.Name)
 	}
 	var version [16]byte
 	n, err := io.ReadFull(ar, version[:])
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return fmt.Errorf("reading debian-binary: %w", err)
+		return "", nil, nil, fmt.Errorf("reading debian-binary: %w", err)
 	}
 	if !strings.HasPrefix(string(version[:n]), "2.") {
-		return fmt.Errorf("unsupported .deb format %q", version[:n])
+		return "", nil, nil, fmt.Errorf("unsupported .deb format %q", version[:n])
 	}
 	for {
 		h, err := ar.Next()
 		if err == io.EOF {
-			return errors.New("no data.tar member")
+			return "", nil, nil, errors.New("no data.tar member")
 		}
 		if err != nil {
-			return err
+			return "", nil, nil, err
 		}
 		if !strings.HasPrefix(h.Name, "data.tar") {
 			continue
 		}
 		data, closeData, err := decompressor(h.Name, ar)
 		if err != nil {
-			return err
+			return "", nil, nil, err
 		}
-		err = extractTar(data, root, keep, done)
-		closeData()
-		if err != nil {
-			return fmt.Errorf("%s: %w", h.Name, err)
-		}
-		return nil
+		return h.Name, data, closeData, nil
 	}
 }
 

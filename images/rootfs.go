@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -103,25 +102,15 @@ func addDeb(ctx context.Context, tree map[string]erofs.Entry, debPath string) er
 		return err
 	}
 	defer file.Close()
-	ar := newArReader(ctxReader{ctx, bufio.NewReaderSize(file, 1<<16)})
-	for {
-		h, err := ar.Next()
-		if err == io.EOF {
-			return errors.New("no data.tar member")
-		}
-		if err != nil {
-			return err
-		}
-		if !strings.HasPrefix(h.Name, "data.tar") {
-			continue
-		}
-		data, closeData, err := decompressor(h.Name, ar)
-		if err != nil {
-			return err
-		}
-		defer closeData()
-		return addTar(tree, data)
+	name, data, closeData, err := debData(ctxReader{ctx, bufio.NewReaderSize(file, 1<<16)})
+	if err != nil {
+		return err
 	}
+	defer closeData()
+	if err := addTar(tree, data); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	return nil
 }
 
 // addTar adds the members of a package's data archive to tree, with the
