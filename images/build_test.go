@@ -12,12 +12,18 @@ import (
 
 	"github.com/reprovm/reprovm/builder"
 	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
 // goImageSHA256 is the sha256 of the built-in go image's root.erofs. A
 // change to the lock, the unpacking, the fix-ups or the EROFS writer
 // changes it; update it deliberately.
 const goImageSHA256 = "bbe5d5b5b81b5e5b6cef12164239f9d939e5acf8fea34e659a88ed008219d8fd"
+
+// goImageCID is the CID of the built-in go image directory (root.erofs and
+// manifest.json), as reprovm image add prints it: the name later issues
+// use for the image.
+const goImageCID = "bafybeichqtlnx22lnjslgiwsibhpq37dr77ijowagreewgevapdlnlg7gu"
 
 // TestBuildImageGo builds the built-in go image twice, in different
 // directories and under different umasks, requires identical bytes and the
@@ -59,6 +65,17 @@ func TestBuildImageGo(t *testing.T) {
 	}
 	if m.Root.SHA256 != goImageSHA256 {
 		t.Errorf("go image root.erofs sha256 = %s, want the pinned %s", m.Root.SHA256, goImageSHA256)
+	}
+	store, err := ipfsfetch.OpenStore(filepath.Join(t.TempDir(), "blocks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.Import(context.Background(), dirs[0], ipfsfetch.ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.String() != goImageCID {
+		t.Errorf("go image CID = %s, want the pinned %s", c, goImageCID)
 	}
 
 	var env []string

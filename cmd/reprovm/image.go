@@ -3,11 +3,15 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
 // newImageCmd groups the commands that turn an image spec into an image.
@@ -16,7 +20,7 @@ func newImageCmd() *cobra.Command {
 		Use:   "image",
 		Short: "Lock and build machine images from Debian's riscv64 archive",
 	}
-	cmd.AddCommand(newImageLockCmd(), newImageBuildCmd())
+	cmd.AddCommand(newImageLockCmd(), newImageBuildCmd(), newImageAddCmd(), newImageListCmd())
 	return cmd
 }
 
@@ -92,4 +96,133 @@ Run a command in the image with: reprovm run --image DIR -- COMMAND`,
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the image to `DIR` (must not exist)")
 	return cmd
+}
+
+func newImageAddCmd() *cobra.Command {
+	var store storeFlag
+	cmd := &cobra.Command{
+		Use:   "add DIR",
+		Short: "Put a built image into the local block store and print its CID",
+		Long: `Import an image directory written by reprovm image build (root.erofs and
+manifest.json) into the local block store and print its CID. Later commands
+name the image by this CID (reprovm run --image CID); reprovm car export
+CID packs it for another machine.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, err := images.ReadManifest(args[0]); err != nil {
+				return err
+			}
+			s, err := store.open()
+			if err != nil {
+				return err
+			}
+			c, err := s.Import(cmd.Context(), args[0], ipfsfetch.ImportOptions{})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), c)
+			return nil
+		},
+	}
+	store.register(cmd)
+	return cmd
+}
+
+func newImageListCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the built-in images",
+		Long: `List the built-in images (their locks are part of reprovm): name, package
+count, total .deb size, and, once built (reprovm run --image NAME builds it on
+first use), the image directory and its CID.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			w := cmd.OutOrStdout()
+			for _, name := range images.Builtin() {
+				lock, err := images.BuiltinLock(name)
+				if err != nil {
+					return err
+				}
+				l, err := images.ParseLock(name, lock)
+				if err != nil {
+					return err
+				}
+				var size int64
+				for _, p := range l.Packages {
+					size += p.Size
+				}
+				fmt.Fprintf(w, "%-10s %3d packages  %6.1f MB  %s\n", name, len(l.Packages), float64(size)/1e6, builtinCID(cmd, name))
+			}
+			return nil
+		},
+	}
+	return cmd
+}
+
+// builtinCID is the CID of a built-in image if it is built, computed by
+// importing its directory into the default store (idempotent).
+func builtinCID(cmd *cobra.Command, name string) string {
+	dir, err := builtinDir(name)
+	if err != nil {
+		return "(not built)"
+	}
+	var store storeFlag
+	s, err := store.open()
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	c, err := s.Import(cmd.Context(), dir, ipfsfetch.ImportOptions{})
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	return c.String()
+}
+
+// builtinDir is where a built-in image is built, if it is.
+func builtinDir(name string) (string, error) {
+	dir, err := (&images.Fetcher{}).BuiltinImageDir(name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, images.ManifestName)); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// resolveImage turns --image into an image directory: a directory written
+// by image build, the name of a built-in image (built on first use), or
+// the CID of an image in the local store (materialised into the cache on
+// first use; fetch it with reprovm get or car import first).
+func resolveImage(cmd *cobra.Command, arg string) (string, error) {
+	if _, err := os.Stat(filepath.Join(arg, images.ManifestName)); err == nil {
+		return arg, nil
+	}
+	if slices.Contains(images.Builtin(), arg) {
+		return (&images.Fetcher{Progress: cmd.ErrOrStderr()}).BuiltinImage(cmd.Context(), arg)
+	}
+	c, err := ipfsfetch.ParseCID(arg)
+	if err != nil {
+		return "", fmt.Errorf("--image %q: not an image directory, a built-in image (%s) or a CID", arg, strings.Join(images.Builtin(), ", "))
+	}
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Join(cache, "reprovm", "images", c.String())
+	if _, err := os.Stat(filepath.Join(dir, images.ManifestName)); err == nil {
+		return dir, nil
+	}
+	var store storeFlag
+	s, err := store.open()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", err
+	}
+	if err := s.Materialise(cmd.Context(), c, dir); err != nil {
+		return "", fmt.Errorf("--image %s: %w (fetch it first: reprovm get %s --gateway URL, or reprovm car import FILE)", c, err, c)
+	}
+	return dir, nil
 }

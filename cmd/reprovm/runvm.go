@@ -43,7 +43,7 @@ func addVMFlags(cmd *cobra.Command, v *vmFlags) {
 	fl.BoolVarP(&v.quiet, "quiet", "q", false, "do not stream the guest console to stderr")
 	fl.StringArrayVarP(&v.env, "env", "e", nil, "set `KEY=VALUE` in the command's environment (repeatable)")
 	fl.StringVar(&v.dir, "workdir", "", "the command's working `DIR` in the guest (default /)")
-	fl.StringVar(&v.image, "image", "", "run the command in the image built into `DIR` by reprovm image build (its root filesystem, read-only under a tmpfs overlay, and its environment)")
+	fl.StringVar(&v.image, "image", "", "run the command in `IMAGE`: a built-in image name (go, rust-wasm; built on first use), an image CID in the local store, or a directory from reprovm image build (root read-only under a tmpfs overlay, the image's environment)")
 	fl.StringVar(&v.kernel, "kernel", "", "expert: boot this flat RISC-V Image `FILE` instead of the pinned Debian kernel")
 	fl.StringVar(&v.initrd, "initrd", "", "expert: use this initramfs `FILE` instead of reprovm's (it must run the job itself)")
 	fl.StringVar(&v.firmware, "firmware", "", "expert: use this OpenSBI fw_dynamic.bin `FILE` instead of the pinned one")
@@ -78,11 +78,15 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		spec.MaxInsns = unlimitedInsns
 	}
 	if f.vm.image != "" {
-		m, err := images.ReadManifest(f.vm.image)
+		dir, err := resolveImage(cmd, f.vm.image)
 		if err != nil {
 			return &statusError{code: exitVMFailed, msg: "reprovm: " + err.Error()}
 		}
-		spec.Root = filepath.Join(f.vm.image, m.Root.Name)
+		m, err := images.ReadManifest(dir)
+		if err != nil {
+			return &statusError{code: exitVMFailed, msg: "reprovm: " + err.Error()}
+		}
+		spec.Root = filepath.Join(dir, m.Root.Name)
 		spec.Env = append(envList(m.Env), spec.Env...)
 	}
 	if !f.vm.quiet {

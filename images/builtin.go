@@ -1,0 +1,85 @@
+package images
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// builtinLocks are the committed locks of the built-in images, embedded so
+// that `--image go` works from a plain go install.
+//
+//go:embed specs/*.lock.json
+var builtinLocks embed.FS
+
+// Builtin returns the names of the built-in images, sorted.
+func Builtin() []string {
+	ents, _ := fs.ReadDir(builtinLocks, "specs")
+	var names []string
+	for _, e := range ents {
+		names = append(names, strings.TrimSuffix(e.Name(), ".lock.json"))
+	}
+	slices.Sort(names)
+	return names
+}
+
+// BuiltinLock returns the lock file of the built-in image name.
+func BuiltinLock(name string) ([]byte, error) {
+	b, err := builtinLocks.ReadFile("specs/" + name + ".lock.json")
+	if err != nil {
+		return nil, fmt.Errorf("no built-in image %q (built-in: %s)", name, strings.Join(Builtin(), ", "))
+	}
+	return b, nil
+}
+
+// BuiltinImage returns the directory of the built-in image name, building
+// it on first use into the cache (<cache>/images/<name>-<lock hash>), so a
+// change to the lock never reuses an old build.
+func (f *Fetcher) BuiltinImage(ctx context.Context, name string) (string, error) {
+	dir, err := f.BuiltinImageDir(name)
+	if err != nil {
+		return "", err
+	}
+	lock, err := BuiltinLock(name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, ManifestName)); err == nil {
+		return dir, nil
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+		return "", fmt.Errorf("image %s: %w", name, err)
+	}
+	if f.Progress != nil {
+		fmt.Fprintf(f.Progress, "reprovm: building image %s into %s (once)\n", name, dir)
+	}
+	if _, err := f.BuildImage(ctx, lock, dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// BuiltinImageDir returns where the built-in image name is (or would be)
+// built: <cache>/images/<name>-<first 8 bytes of the lock's sha256, hex>.
+func (f *Fetcher) BuiltinImageDir(name string) (string, error) {
+	lock, err := BuiltinLock(name)
+	if err != nil {
+		return "", err
+	}
+	cache, err := f.cacheRoot()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(lock)
+	return filepath.Join(cache, "images", name+"-"+hex.EncodeToString(sum[:8])), nil
+}
