@@ -1,0 +1,65 @@
+package images_test
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/reprovm/reprovm/builder"
+	"github.com/reprovm/reprovm/images"
+)
+
+// TestGoImageBuildsWasm is the go image's end-to-end check: Go 1.24,
+// inside the machine, builds a GOOS=wasip1 program into /out, and the
+// module it returns runs under wazero and prints what the program says.
+// A cold standard-library build: about 24 billion guest instructions.
+func TestGoImageBuildsWasm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a Go build of about 24 billion instructions in the machine")
+	}
+	ctx := context.Background()
+	dir, err := (&images.Fetcher{}).BuiltinImage(ctx, "go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := images.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for k, v := range m.Env {
+		env = append(env, k+"="+v)
+	}
+	slices.Sort(env)
+	res, err := builder.Run(ctx, builder.RunSpec{
+		Argv: []string{"sh", "-c", `cd /tmp && printf 'package main\nfunc main(){println("hello from wasip1")}\n' > m.go &&
+			GOOS=wasip1 GOARCH=wasm go build -o /out/m.wasm m.go`},
+		Env:      env,
+		Root:     dir + "/" + m.Root.Name,
+		MaxInsns: 100_000_000_000,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("wasip1 build: %d instructions, %v", res.Instret, res.Wall)
+	if res.ExitStatus != 0 || len(res.Files) != 1 || res.Files[0].Name != "m.wasm" {
+		t.Fatalf("build: status %d, files %v", res.ExitStatus, res.Files)
+	}
+
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	wasi_snapshot_preview1.MustInstantiate(ctx, r)
+	var stderr bytes.Buffer
+	if _, err := r.InstantiateWithConfig(ctx, res.Files[0].Data,
+		wazero.NewModuleConfig().WithArgs("m").WithStderr(&stderr)); err != nil {
+		t.Fatalf("run m.wasm under wazero: %v", err)
+	}
+	if got := stderr.String(); !strings.Contains(got, "hello from wasip1\n") {
+		t.Errorf("m.wasm printed %q", got)
+	}
+}
