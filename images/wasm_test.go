@@ -63,3 +63,53 @@ func TestGoImageBuildsWasm(t *testing.T) {
 		t.Errorf("m.wasm printed %q", got)
 	}
 }
+
+// TestRustImageBuildsWasm: rustc 1.85 in the rust-wasm image builds a
+// wasm32-unknown-unknown cdylib into /out, and wazero calls its export.
+func TestRustImageBuildsWasm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 1.4 GB image and runs rustc in the machine")
+	}
+	ctx := context.Background()
+	dir, err := (&images.Fetcher{}).BuiltinImage(ctx, "rust-wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := images.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var env []string
+	for k, v := range m.Env {
+		env = append(env, k+"="+v)
+	}
+	slices.Sort(env)
+	res, err := builder.Run(ctx, builder.RunSpec{
+		Argv: []string{"sh", "-c", `cd /tmp && printf '#[no_mangle]\npub extern "C" fn add(a: i32, b: i32) -> i32 { a + b }\n' > lib.rs &&
+			rustc --target wasm32-unknown-unknown --crate-type cdylib -O -o /out/lib.wasm lib.rs`},
+		Env:      env,
+		Root:     dir + "/" + m.Root.Name,
+		MaxInsns: 100_000_000_000,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("rustc cdylib: %d instructions, %v", res.Instret, res.Wall)
+	if res.ExitStatus != 0 || len(res.Files) != 1 || res.Files[0].Name != "lib.wasm" {
+		t.Fatalf("build: status %d, files %v", res.ExitStatus, res.Files)
+	}
+	r := wazero.NewRuntime(ctx)
+	defer r.Close(ctx)
+	mod, err := r.Instantiate(ctx, res.Files[0].Data)
+	if err != nil {
+		t.Fatalf("instantiate lib.wasm: %v", err)
+	}
+	add := mod.ExportedFunction("add")
+	if add == nil {
+		t.Fatal("lib.wasm exports no add")
+	}
+	out, err := add.Call(ctx, 2, 3)
+	if err != nil || len(out) != 1 || int32(out[0]) != 5 {
+		t.Fatalf("add(2, 3) = %v, %v; want 5", out, err)
+	}
+}
