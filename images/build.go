@@ -152,3 +152,14 @@ func ReadManifest(dir string) (*Manifest, error) {
 	}
 	return &m, nil
 }
+
+// EnvList returns the image's environment as KEY=VALUE entries sorted by
+// key, the form a job's environment takes.
+func (m *Manifest) EnvList() []string {
+	l := make([]string, 0, len(m.Env))
+	for k, v := range m.Env {
+		l = append(l, k+"="+v)
+	}
+	sort.Strings(l)
+	return l
+}

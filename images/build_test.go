@@ -5,7 +5,6 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -78,15 +77,10 @@ func TestBuildImageGo(t *testing.T) {
 		t.Errorf("go image CID = %s, want the pinned %s", c, goImageCID)
 	}
 
-	var env []string
-	for k, v := range m.Env {
-		env = append(env, k+"="+v)
-	}
-	slices.Sort(env)
 	var console bytes.Buffer
 	res, err := builder.Run(context.Background(), builder.RunSpec{
 		Argv:    []string{"go", "version"},
-		Env:     env,
+		Env:     m.EnvList(),
 		Root:    filepath.Join(dirs[0], m.Root.Name),
 		Console: &console,
 	})

@@ -3,7 +3,6 @@ package images_test
 import (
 	"bytes"
 	"context"
-	"slices"
 	"strings"
 	"testing"
 
@@ -23,33 +22,8 @@ func TestGoImageBuildsWasm(t *testing.T) {
 		t.Skip("runs a Go build of about 24 billion instructions in the machine")
 	}
 	ctx := context.Background()
-	dir, err := (&images.Fetcher{}).BuiltinImage(ctx, "go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := images.ReadManifest(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var env []string
-	for k, v := range m.Env {
-		env = append(env, k+"="+v)
-	}
-	slices.Sort(env)
-	res, err := builder.Run(ctx, builder.RunSpec{
-		Argv: []string{"sh", "-c", `cd /tmp && printf 'package main\nfunc main(){println("hello from wasip1")}\n' > m.go &&
-			GOOS=wasip1 GOARCH=wasm go build -o /out/m.wasm m.go`},
-		Env:      env,
-		Root:     dir + "/" + m.Root.Name,
-		MaxInsns: 100_000_000_000,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("wasip1 build: %d instructions, %v", res.Instret, res.Wall)
-	if res.ExitStatus != 0 || len(res.Files) != 1 || res.Files[0].Name != "m.wasm" {
-		t.Fatalf("build: status %d, files %v", res.ExitStatus, res.Files)
-	}
+	res := runInImage(t, "go", `cd /tmp && printf 'package main\nfunc main(){println("hello from wasip1")}\n' > m.go &&
+		GOOS=wasip1 GOARCH=wasm go build -o /out/m.wasm m.go`, "m.wasm")
 
 	r := wazero.NewRuntime(ctx)
 	defer r.Close(ctx)
@@ -71,33 +45,8 @@ func TestRustImageBuildsWasm(t *testing.T) {
 		t.Skip("builds a 1.4 GB image and runs rustc in the machine")
 	}
 	ctx := context.Background()
-	dir, err := (&images.Fetcher{}).BuiltinImage(ctx, "rust-wasm")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := images.ReadManifest(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var env []string
-	for k, v := range m.Env {
-		env = append(env, k+"="+v)
-	}
-	slices.Sort(env)
-	res, err := builder.Run(ctx, builder.RunSpec{
-		Argv: []string{"sh", "-c", `cd /tmp && printf '#[no_mangle]\npub extern "C" fn add(a: i32, b: i32) -> i32 { a + b }\n' > lib.rs &&
-			rustc --target wasm32-unknown-unknown --crate-type cdylib -O -o /out/lib.wasm lib.rs`},
-		Env:      env,
-		Root:     dir + "/" + m.Root.Name,
-		MaxInsns: 100_000_000_000,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("rustc cdylib: %d instructions, %v", res.Instret, res.Wall)
-	if res.ExitStatus != 0 || len(res.Files) != 1 || res.Files[0].Name != "lib.wasm" {
-		t.Fatalf("build: status %d, files %v", res.ExitStatus, res.Files)
-	}
+	res := runInImage(t, "rust-wasm", `cd /tmp && printf '#[no_mangle]\npub extern "C" fn add(a: i32, b: i32) -> i32 { a + b }\n' > lib.rs &&
+		rustc --target wasm32-unknown-unknown --crate-type cdylib -O -o /out/lib.wasm lib.rs`, "lib.wasm")
 	r := wazero.NewRuntime(ctx)
 	defer r.Close(ctx)
 	mod, err := r.Instantiate(ctx, res.Files[0].Data)
@@ -112,4 +61,34 @@ func TestRustImageBuildsWasm(t *testing.T) {
 	if err != nil || len(out) != 1 || int32(out[0]) != 5 {
 		t.Fatalf("add(2, 3) = %v, %v; want 5", out, err)
 	}
+}
+
+// runInImage builds (or reuses) the built-in image name and runs the shell
+// script in it, returning the run's result after checking that the script
+// exited 0 and left exactly the file want in /out.
+func runInImage(t *testing.T, name, script, want string) *builder.Result {
+	t.Helper()
+	ctx := context.Background()
+	dir, err := (&images.Fetcher{}).BuiltinImage(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := images.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := builder.Run(ctx, builder.RunSpec{
+		Argv:     []string{"sh", "-c", script},
+		Env:      m.EnvList(),
+		Root:     dir + "/" + m.Root.Name,
+		MaxInsns: 100_000_000_000,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s image: %d instructions, %v", name, res.Instret, res.Wall)
+	if res.ExitStatus != 0 || len(res.Files) != 1 || res.Files[0].Name != want {
+		t.Fatalf("build: status %d, files %v", res.ExitStatus, res.Files)
+	}
+	return res
 }

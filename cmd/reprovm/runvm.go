@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -87,7 +86,7 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 			return &statusError{code: exitVMFailed, msg: "reprovm: " + err.Error()}
 		}
 		spec.Root = filepath.Join(dir, m.Root.Name)
-		spec.Env = append(envList(m.Env), spec.Env...)
+		spec.Env = append(m.EnvList(), spec.Env...)
 	}
 	if !f.vm.quiet {
 		spec.Console = cmd.ErrOrStderr()
@@ -182,14 +181,4 @@ func extractOut(dir string, files []guest.File) error {
 		return fmt.Errorf("--out %s: %w", dir, err)
 	}
 	return nil
-}
-
-// envList turns an image's environment into sorted KEY=VALUE entries.
-func envList(env map[string]string) []string {
-	var l []string
-	for k, v := range env {
-		l = append(l, k+"="+v)
-	}
-	slices.Sort(l)
-	return l
 }
