@@ -16,10 +16,16 @@ import (
 //
 // Drives: the guest sees the machine's virtio block devices in probe order
 // as /dev/vda, /dev/vdb, ... Drive i < len(Inputs) is input i, mounted
-// read-only at /mnt/<i>. The drive right after the inputs (index
-// len(Inputs), so the last drive) is the output drive; the host must zero
-// at least its first [HeaderSize] bytes before the run. The init checks
-// that the machine has exactly len(Inputs)+1 drives.
+// read-only at /mnt/<i> and, if it has an [Input.Mount], also there (for
+// builds: the source at /src, dependencies at /deps/<name>). The drive
+// right after the inputs (index len(Inputs), so the last drive) is the
+// output drive; the host must zero at least its first [HeaderSize] bytes
+// before the run. The init checks that the machine has exactly
+// len(Inputs)+1 drives.
+//
+// The init prepares the command's filesystem in this order: the inputs at
+// /mnt/<i>, then the Root, then the inputs' Mounts; then it runs the
+// command, chrooted into the root if there is one, in Dir.
 //
 // Probe order is device-tree order: Linux creates the virtio-mmio platform
 // devices in the order of their FDT nodes, and virtio_blk, loaded later,
@@ -57,6 +63,47 @@ type Input struct {
 	// "" to detect it from the superblock, or "raw" to leave the drive
 	// unmounted (read it from its /dev node).
 	FS string `json:"fs,omitempty"`
+	// Mount, if set, is a second place where the input's filesystem
+	// appears, besides /mnt/<i>: an absolute, clean path in the command's
+	// view of the filesystem (inside the root image when the job has a
+	// Root, else in the initramfs), such as "/src" or "/deps/name". It
+	// may not be "/" or lie in a directory the init owns ([ReservedDirs]),
+	// and two inputs may not share one. A raw input or the Root input has
+	// none. The init creates the directory if it is missing, resolving
+	// symbolic links as the chrooted command would; with a Root it is
+	// created in the root's tmpfs upper layer, so the image is never
+	// written. Mounts are made after the root is assembled, in byte order
+	// of their paths, so that a mount inside another one ("/deps" and
+	// "/deps/x") lands on top of it; the directory of the inner one must
+	// then exist in the outer input unless the outer one has Overlay.
+	Mount string `json:"mount,omitempty"`
+	// Overlay makes Mount writable: the input is the read-only lower layer
+	// of an overlayfs whose upper layer is a fresh tmpfs, as for the root,
+	// so that tools that write into their source tree work. The writes
+	// are lost at power-off; /mnt/<i> never shows them. Without Overlay,
+	// Mount is a read-only bind of /mnt/<i>. Overlay requires Mount.
+	Overlay bool `json:"overlay,omitempty"`
+}
+
+// ReservedDirs are the directories that an [Input.Mount] may not be or
+// lie in: the kernel filesystems, the scratch and output directories, the
+// input drives' mount points (all bound into a root image), and /reprovm,
+// where the init keeps the job and the overlays' upper layers.
+var ReservedDirs = []string{"/dev", "/mnt", "/out", "/proc", "/reprovm", "/sys", "/tmp"}
+
+// UsesOverlay reports whether the init needs overlayfs for the job: for
+// its Root or for an input's [Input.Overlay]. The host uses it to choose
+// the kernel modules a run needs.
+func (j *Job) UsesOverlay() bool {
+	if j.Root != nil {
+		return true
+	}
+	for _, in := range j.Inputs {
+		if in.Overlay {
+			return true
+		}
+	}
+	return false
 }
 
 // BaseEnv is the guest command's environment before Job.Env: fixed, so that
@@ -112,6 +159,48 @@ func (j *Job) Validate() error {
 	}
 	if len(j.Inputs)+1 > MaxDrives {
 		return fmt.Errorf("job: %d inputs; at most %d drives in all", len(j.Inputs), MaxDrives)
+	}
+	mounts := map[string]int{}
+	for i, in := range j.Inputs {
+		if err := j.validateMount(i, in); err != nil {
+			return fmt.Errorf("job: input %d: %w", i, err)
+		}
+		if in.Mount == "" {
+			continue
+		}
+		if k, dup := mounts[in.Mount]; dup {
+			return fmt.Errorf("job: inputs %d and %d are both mounted at %q", k, i, in.Mount)
+		}
+		mounts[in.Mount] = i
+	}
+	return nil
+}
+
+// validateMount checks input i's Mount and Overlay.
+func (j *Job) validateMount(i int, in Input) error {
+	m := in.Mount
+	if m == "" {
+		if in.Overlay {
+			return fmt.Errorf("overlay without a mount point")
+		}
+		return nil
+	}
+	if strings.IndexByte(m, 0) >= 0 || !path.IsAbs(m) || path.Clean(m) != m {
+		return fmt.Errorf("mount point %q is not a clean absolute path", m)
+	}
+	if m == "/" {
+		return fmt.Errorf("mount point %q: the root is the Root input's", m)
+	}
+	for _, r := range ReservedDirs {
+		if m == r || strings.HasPrefix(m, r+"/") {
+			return fmt.Errorf("mount point %q is in %s, which the init owns", m, r)
+		}
+	}
+	if in.FS == "raw" {
+		return fmt.Errorf("mount point %q for a raw input", m)
+	}
+	if j.Root != nil && j.Root.Input == i {
+		return fmt.Errorf("mount point %q for the root input", m)
 	}
 	return nil
 }

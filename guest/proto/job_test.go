@@ -1,6 +1,9 @@
 package proto
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -63,6 +66,107 @@ func TestJobRejects(t *testing.T) {
 	}
 }
 
+func TestJobMounts(t *testing.T) {
+	erofs := func(mount string, overlay bool) Input { return Input{FS: "erofs", Mount: mount, Overlay: overlay} }
+	for _, tc := range []struct {
+		name   string
+		inputs []Input
+		root   *Root
+		bad    string // part of the error; "" if valid
+	}{
+		{"source and deps", []Input{erofs("/src", true), erofs("/deps/x", false)}, nil, ""},
+		{"nested", []Input{erofs("/deps", false), erofs("/deps/x", true)}, nil, ""},
+		{"with root", []Input{{}, erofs("/src", true), {Mount: "/deps/a"}}, &Root{0}, ""},
+		{"detected fs", []Input{{Mount: "/src"}}, nil, ""},
+		{"prefix of a reserved name", []Input{erofs("/mntx", false), erofs("/outside", false), erofs("/devel/x", false)}, nil, ""},
+		{"deep", []Input{erofs("/a/b/c/d", false)}, nil, ""},
+		{"spaces and commas", []Input{erofs("/my src,v1", true)}, nil, ""},
+
+		{"relative", []Input{erofs("src", false)}, nil, "not a clean absolute path"},
+		{"dot", []Input{erofs(".", false)}, nil, "not a clean absolute path"},
+		{"trailing slash", []Input{erofs("/src/", false)}, nil, "not a clean absolute path"},
+		{"double slash", []Input{erofs("//src", false)}, nil, "not a clean absolute path"},
+		{"dot dot", []Input{erofs("/src/../deps", false)}, nil, "not a clean absolute path"},
+		{"NUL", []Input{erofs("/src\x00", false)}, nil, "not a clean absolute path"},
+		{"root", []Input{erofs("/", true)}, nil, "the root is the Root input's"},
+		{"proc", []Input{erofs("/proc", false)}, nil, "in /proc"},
+		{"under sys", []Input{erofs("/sys/x", false)}, nil, "in /sys"},
+		{"under dev", []Input{erofs("/dev/vda", false)}, nil, "in /dev"},
+		{"out", []Input{erofs("/out", true)}, nil, "in /out"},
+		{"under tmp", []Input{erofs("/tmp/src", true)}, nil, "in /tmp"},
+		{"over another input", []Input{erofs("/mnt/1", false), {}}, nil, "in /mnt"},
+		{"init's own", []Input{erofs("/reprovm/x", false)}, nil, "in /reprovm"},
+		{"duplicate", []Input{erofs("/src", true), erofs("/deps", false), erofs("/src", false)}, nil, "inputs 0 and 2 are both mounted at"},
+		{"raw", []Input{{FS: "raw", Mount: "/src"}}, nil, "raw input"},
+		{"root input", []Input{erofs("/src", false)}, &Root{0}, "root input"},
+		{"overlay without mount", []Input{erofs("", true)}, nil, "overlay without a mount point"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			j := &Job{Argv: []string{"true"}, Inputs: tc.inputs, Root: tc.root}
+			err := j.Validate()
+			if tc.bad == "" {
+				if err != nil {
+					t.Fatalf("rejected: %v", err)
+				}
+				b, err := j.Marshal()
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := ParseJob(b)
+				if err != nil {
+					t.Fatalf("ParseJob(%s): %v", b, err)
+				}
+				for i, in := range got.Inputs {
+					if in != tc.inputs[i] {
+						t.Errorf("input %d came back as %+v, want %+v", i, in, tc.inputs[i])
+					}
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("Validate: %v, want an error with %q", err, tc.bad)
+			}
+			b, err := json.Marshal(j) // not j.Marshal, which validates
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := ParseJob(b); err == nil || !strings.Contains(err.Error(), tc.bad) {
+				t.Errorf("ParseJob(%s): %v, want an error with %q", b, err, tc.bad)
+			}
+		})
+	}
+}
+
+// Jobs without the fields added later encode as before, so that a host
+// and an init of different versions agree on them.
+func TestJobJSONStable(t *testing.T) {
+	j := &Job{Argv: []string{"sh", "-c", "x"}, Inputs: []Input{{}, {FS: "erofs"}}, Root: &Root{1}}
+	b, err := j.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = `{"argv":["sh","-c","x"],"inputs":[{},{"fs":"erofs"}],"root":{"input":1}}`
+	if string(b) != want {
+		t.Errorf("got  %s\nwant %s", b, want)
+	}
+}
+
+func TestJobUsesOverlay(t *testing.T) {
+	for _, tc := range []struct {
+		j    Job
+		want bool
+	}{
+		{Job{Argv: []string{"a"}}, false},
+		{Job{Argv: []string{"a"}, Inputs: []Input{{Mount: "/src"}}}, false},
+		{Job{Argv: []string{"a"}, Inputs: []Input{{}}, Root: &Root{0}}, true},
+		{Job{Argv: []string{"a"}, Inputs: []Input{{}, {Mount: "/src", Overlay: true}}}, true},
+	} {
+		if got := tc.j.UsesOverlay(); got != tc.want {
+			t.Errorf("%+v: UsesOverlay() = %v, want %v", tc.j, got, tc.want)
+		}
+	}
+}
+
 func TestHeaderRoundTrip(t *testing.T) {
 	h := Header{State: Signaled, Code: 9, ArchiveLen: 1234, Message: strings.Repeat("é", 200)}
 	h.ArchiveSHA256[0] = 0xAB
@@ -82,8 +186,20 @@ func TestHeaderRoundTrip(t *testing.T) {
 	}
 }
 
+// fuzzJobs are seeds for the job fuzzers.
+var fuzzJobs = []string{
+	`{"argv":["true"]}`,
+	`{"argv":["sh","-c","x"],"env":["A=1"],"dir":"/src","inputs":[{},{"fs":"erofs","mount":"/src","overlay":true},{"mount":"/deps/x"}],"root":{"input":0}}`,
+	`{"argv":["a"],"inputs":[{"fs":"raw","mount":"/x"}]}`,
+	`{"argv":["a"],"inputs":[{"mount":"/a"},{"mount":"/a"}]}`,
+	`{"argv":["a"],"inputs":[{"overlay":true}]}`,
+}
+
 func FuzzJobFromCmdline(f *testing.F) {
 	f.Add("console=ttyS0 reprovm.job=eyJhcmd2IjpbInRydWUiXX0")
+	for _, s := range fuzzJobs {
+		f.Add("quiet " + CmdlineKey + "=" + base64.RawURLEncoding.EncodeToString([]byte(s)))
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		j, found, err := JobFromCmdline(s)
 		if err != nil || !found {
@@ -91,6 +207,35 @@ func FuzzJobFromCmdline(f *testing.F) {
 		}
 		if err := j.Validate(); err != nil {
 			t.Fatalf("accepted an invalid job: %v", err)
+		}
+	})
+}
+
+// A job ParseJob accepts is valid, and its encoding parses back to a job
+// with the same encoding.
+func FuzzParseJob(f *testing.F) {
+	for _, s := range fuzzJobs {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		j, err := ParseJob(b)
+		if err != nil {
+			return
+		}
+		if err := j.Validate(); err != nil {
+			t.Fatalf("accepted an invalid job: %v", err)
+		}
+		enc, err := j.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := ParseJob(enc)
+		if err != nil {
+			t.Fatalf("ParseJob(%s) of its own encoding: %v", enc, err)
+		}
+		enc2, err := again.Marshal()
+		if err != nil || !bytes.Equal(enc, enc2) {
+			t.Fatalf("re-encoding changed the job: %s vs %s (%v)", enc, enc2, err)
 		}
 	})
 }
