@@ -31,7 +31,7 @@ func BenchmarkBoot(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	boot, err := bootImages(ctx, spec, job, modulesFor(nil, false))
+	boot, err := bootImages(ctx, spec, nil, job)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -55,6 +55,11 @@ type RunSpec struct {
 	Env    []string // KEY=VALUE, after proto.BaseEnv
 	Dir    string   // working directory in the guest; "" is /
 	Inputs []InputDrive
+	// Image, if set, is an image directory (images.BuildImage, or one
+	// materialised from an image CID): the run boots its kernel, firmware
+	// and initramfs, its root.erofs becomes Root, and its environment
+	// comes before Env.
+	Image string
 	// Root, if set, is a filesystem image (EROFS, squashfs or ext4) that
 	// becomes the command's root: read-only under a tmpfs overlay, with
 	// /proc, /sys, /dev, /tmp, /out and /mnt bound in. It is attached as
@@ -65,8 +70,9 @@ type RunSpec struct {
 	MaxInsns uint64 // 0: DefaultMaxInsns
 	Console  io.Writer
 
-	// Experts: replace the pinned boot chain or the kernel command line.
-	Kernel, Firmware, Initrd string // host paths; "" = the pinned ones
+	// Experts: replace the boot chain (the image's or the pinned one) or
+	// the kernel command line.
+	Kernel, Firmware, Initrd string // host paths; "" = the image's or the pinned ones
 	Append                   string // added to DefaultBootargs
 	DTBOut                   string // write the device tree here
 
@@ -100,13 +106,24 @@ func (e *Error) Error() string {
 
 // Run boots the machine and runs spec's command.
 func Run(ctx context.Context, spec RunSpec) (*Result, error) {
+	var image *images.Image
+	if spec.Image != "" {
+		var err error
+		if image, err = images.OpenImage(spec.Image); err != nil {
+			return nil, err
+		}
+		if spec.Root != "" {
+			return nil, fmt.Errorf("run: both an image (%s) and a root (%s); give one", spec.Image, spec.Root)
+		}
+		spec.Root = image.Path(image.Manifest.Root)
+		spec.Env = append(image.Manifest.EnvList(), spec.Env...)
+	}
 	job := &proto.Job{Argv: spec.Argv, Env: spec.Env, Dir: spec.Dir}
 	inputs := spec.Inputs
 	if spec.Root != "" {
 		job.Root = &proto.Root{Input: len(inputs)}
 		inputs = append(slices.Clone(inputs), InputDrive{Path: spec.Root})
 	}
-	var fss []string
 	for _, in := range inputs {
 		fs := in.FS
 		if fs == "" {
@@ -116,13 +133,12 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			}
 		}
 		job.Inputs = append(job.Inputs, proto.Input{FS: fs})
-		fss = append(fss, fs)
 	}
 	jobJSON, err := job.Marshal()
 	if err != nil {
 		return nil, err
 	}
-	boot, err := bootImages(ctx, spec, jobJSON, modulesFor(fss, spec.Root != ""))
+	boot, err := bootImages(ctx, spec, image, jobJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -204,60 +220,56 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	return &Result{ExitStatus: status, Files: files, Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall}, nil
 }
 
-// bootImages reads the boot chain (pinned, or the expert overrides) and
-// builds the initramfs carrying the job.
-func bootImages(ctx context.Context, spec RunSpec, jobJSON []byte, modules []images.Module) (*machine.BootConfig, error) {
-	var files *images.BootFiles
-	if spec.Kernel == "" || spec.Firmware == "" || spec.Initrd == "" {
+// bootImages reads the boot chain (the image's, the pinned one, or the
+// expert overrides) and appends the job to the initramfs.
+func bootImages(ctx context.Context, spec RunSpec, image *images.Image, jobJSON []byte) (*machine.BootConfig, error) {
+	var kernel, firmware, initrd []byte
+	var err error
+	if image != nil {
+		m := image.Manifest
+		for _, b := range []struct {
+			dst  *[]byte
+			blob images.ManifestBlob
+		}{{&kernel, m.Kernel}, {&firmware, m.Firmware}, {&initrd, m.Initramfs}} {
+			if *b.dst, err = image.ReadBlob(b.blob); err != nil {
+				return nil, err
+			}
+		}
+	} else if spec.Kernel == "" || spec.Firmware == "" || spec.Initrd == "" {
 		f := spec.Fetcher
 		if f == nil {
 			f = &images.Fetcher{}
 		}
-		var err error
-		if files, err = f.Boot(ctx); err != nil {
-			return nil, err
-		}
-	}
-	pick := func(override, pinned string) string {
-		if override != "" {
-			return override
-		}
-		return pinned
-	}
-	read := func(what, path string) ([]byte, error) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", what, err)
-		}
-		return b, nil
-	}
-	var kernelPath, firmwarePath string
-	if files != nil {
-		kernelPath, firmwarePath = files.Kernel, files.Firmware
-	}
-	kernel, err := read("kernel", pick(spec.Kernel, kernelPath))
-	if err != nil {
-		return nil, err
-	}
-	firmware, err := read("firmware", pick(spec.Firmware, firmwarePath))
-	if err != nil {
-		return nil, err
-	}
-	var initrd bytes.Buffer
-	if spec.Initrd != "" {
-		b, err := read("initrd", spec.Initrd)
+		files, err := f.Boot(ctx)
 		if err != nil {
 			return nil, err
 		}
-		initrd.Write(b)
-	} else {
-		if err := buildInitramfs(&initrd, files, modules); err != nil {
+		if kernel, err = readFile("kernel", files.Kernel); err != nil {
 			return nil, err
+		}
+		if firmware, err = readFile("firmware", files.Firmware); err != nil {
+			return nil, err
+		}
+		var buf bytes.Buffer
+		if err := files.WriteInitramfs(&buf); err != nil {
+			return nil, err
+		}
+		initrd = buf.Bytes()
+	}
+	for _, o := range []struct {
+		dst        *[]byte
+		what, path string
+	}{{&kernel, "kernel", spec.Kernel}, {&firmware, "firmware", spec.Firmware}, {&initrd, "initrd", spec.Initrd}} {
+		if o.path != "" {
+			if *o.dst, err = readFile(o.what, o.path); err != nil {
+				return nil, err
+			}
 		}
 	}
 	// The job rides in a second cpio archive appended to the first (the
 	// kernel unpacks both), so the command line stays short.
-	if err := initramfs.WriteJob(&initrd, jobJSON, 0); err != nil {
+	buf := bytes.NewBuffer(slices.Clip(initrd))
+	if err := initramfs.WriteJob(buf, jobJSON, 0); err != nil {
 		return nil, err
 	}
 	bootargs := DefaultBootargs
@@ -267,38 +279,20 @@ func bootImages(ctx context.Context, spec RunSpec, jobJSON []byte, modules []ima
 	return &machine.BootConfig{
 		Firmware: firmware,
 		Kernel:   kernel,
-		Initrd:   initrd.Bytes(),
+		Initrd:   buf.Bytes(),
 		Bootargs: bootargs,
 		RNGSeed:  rngSeed(jobJSON, bootargs),
 		NoBanner: true,
 	}, nil
 }
 
-// buildInitramfs writes the initramfs: the guest init, busybox and the
-// kernel modules it loads.
-func buildInitramfs(w io.Writer, files *images.BootFiles, modules []images.Module) error {
-	busybox, err := os.ReadFile(files.Busybox)
+// readFile reads a boot file named by the caller.
+func readFile(what, path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("read busybox: %w", err)
+		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
-	spec := initramfs.Spec{Init: guest.Init(), Busybox: busybox}
-	for _, mod := range modules {
-		b, err := os.ReadFile(filepath.Join(files.ModulesDir, filepath.FromSlash(mod.Path)))
-		if err != nil {
-			return fmt.Errorf("read module %s: %w", mod.Name, err)
-		}
-		// Decompressed on the host, Debian's signature cut off: the guest
-		// then skips an xz decode and a signature check per module (about
-		// 0.1 G instructions for virtio alone, 1.9 G for ext4's stack),
-		// which prove nothing the host has not already proved by the
-		// .deb's sha256. See RATIONALE.md.
-		m, err := initramfs.PlainModule(filepath.Base(mod.Path), b)
-		if err != nil {
-			return fmt.Errorf("module %s: %w", mod.Name, err)
-		}
-		spec.Modules = append(spec.Modules, m)
-	}
-	return initramfs.Build(w, spec)
+	return b, nil
 }
 
 // rngSeed derives the guest's /chosen/rng-seed from the job and command

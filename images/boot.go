@@ -10,25 +10,48 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 )
 
 // KernelRelease is the pinned kernel's release string (uname -r), which
 // names its /boot files and its modules directory.
 const KernelRelease = "6.12.107+deb13-riscv64"
 
+// kernelPackagePrefix starts the name of every Debian kernel image
+// package; the rest of the name is the release.
+const kernelPackagePrefix = "linux-image-"
+
 // Paths of the boot files inside their packages (slash-separated, relative
 // to the package root).
 const (
-	kernelImagePath = "boot/vmlinux-" + KernelRelease
-	firmwarePath    = "usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
-	busyboxPath     = "usr/bin/busybox"
-	modulesDirPath  = "usr/lib/modules/" + KernelRelease
+	firmwarePath = "usr/lib/riscv64-linux-gnu/opensbi/generic/fw_dynamic.bin"
+	busyboxPath  = "usr/bin/busybox"
 )
+
+// kernelImagePath and modulesDirPath locate the flat Image and the modules
+// of kernel release r inside its package.
+func kernelImagePath(r string) string { return "boot/vmlinux-" + r }
+func modulesDirPath(r string) string  { return "usr/lib/modules/" + r }
+
+// kernelRelease returns the release of a Debian kernel image package, such
+// as 6.12.107+deb13-riscv64 for linux-image-6.12.107+deb13-riscv64.
+func kernelRelease(p Package) (string, error) {
+	r, ok := strings.CutPrefix(p.Name, kernelPackagePrefix)
+	if !ok || r == "" || strings.ContainsAny(r, "/ ") {
+		return "", fmt.Errorf("kernel package %q: want a name %s<release>", p.Name, kernelPackagePrefix)
+	}
+	return r, nil
+}
 
 // Module is a kernel module file of the pinned kernel.
 type Module struct {
 	Name string // module name, as in lsmod
 	Path string // xz-compressed .ko, relative to BootFiles.ModulesDir
+	// Group says when the guest init loads the module (see
+	// images/initramfs): "boot" at start, a filesystem type ("erofs",
+	// "ext4", "squashfs") before the first mount of that type, "overlay"
+	// before the root image is set up.
+	Group string
 }
 
 // BootModules lists the modules the guest init loads, in a load order that
@@ -37,22 +60,23 @@ type Module struct {
 // time, erofs → libcrc32c, ext4 → crc16 mbcache jbd2, and the softdeps
 // libcrc32c, ext4 and jbd2 → crc32c, which crc32c_generic provides. It
 // comes first because the guest has no modprobe to answer the kernel's
-// request_module("crc32c"). The files are xz-compressed; the kernel
-// (CONFIG_MODULE_DECOMPRESS=y) loads them directly with
-// finit_module(fd, "", MODULE_INIT_COMPRESSED_FILE). Read-only by
-// convention.
+// request_module("crc32c"), and it is in group "boot" because both erofs
+// and ext4 need it. The files are xz-compressed in the package; the
+// initramfs holds them decompressed (see [BootFiles.WriteInitramfs]).
+// Every run carries all of them and loads a group only when it needs it,
+// so the initramfs is the same for every job. Read-only by convention.
 var BootModules = []Module{
-	{"crc32c_generic", "kernel/crypto/crc32c_generic.ko.xz"},
-	{"virtio_mmio", "kernel/drivers/virtio/virtio_mmio.ko.xz"},
-	{"virtio_blk", "kernel/drivers/block/virtio_blk.ko.xz"},
-	{"squashfs", "kernel/fs/squashfs/squashfs.ko.xz"},
-	{"libcrc32c", "kernel/lib/libcrc32c.ko.xz"},
-	{"erofs", "kernel/fs/erofs/erofs.ko.xz"},
-	{"crc16", "kernel/lib/crc16.ko.xz"},
-	{"mbcache", "kernel/fs/mbcache.ko.xz"},
-	{"jbd2", "kernel/fs/jbd2/jbd2.ko.xz"},
-	{"ext4", "kernel/fs/ext4/ext4.ko.xz"},
-	{"overlay", "kernel/fs/overlayfs/overlay.ko.xz"},
+	{"crc32c_generic", "kernel/crypto/crc32c_generic.ko.xz", "boot"},
+	{"virtio_mmio", "kernel/drivers/virtio/virtio_mmio.ko.xz", "boot"},
+	{"virtio_blk", "kernel/drivers/block/virtio_blk.ko.xz", "boot"},
+	{"squashfs", "kernel/fs/squashfs/squashfs.ko.xz", "squashfs"},
+	{"libcrc32c", "kernel/lib/libcrc32c.ko.xz", "erofs"},
+	{"erofs", "kernel/fs/erofs/erofs.ko.xz", "erofs"},
+	{"crc16", "kernel/lib/crc16.ko.xz", "ext4"},
+	{"mbcache", "kernel/fs/mbcache.ko.xz", "ext4"},
+	{"jbd2", "kernel/fs/jbd2/jbd2.ko.xz", "ext4"},
+	{"ext4", "kernel/fs/ext4/ext4.ko.xz", "ext4"},
+	{"overlay", "kernel/fs/overlayfs/overlay.ko.xz", "overlay"},
 }
 
 // BootFiles holds host paths of the extracted boot chain.
@@ -71,15 +95,15 @@ type bootPart struct {
 
 // bootParts lists what Boot extracts. The result directory's name is a hash
 // of this list, so a change to it never reuses an old extraction.
-func bootParts() []bootPart {
-	kernelFiles := []string{kernelImagePath}
+func bootParts(kernel Package, release string) []bootPart {
+	kernelFiles := []string{kernelImagePath(release)}
 	for _, m := range BootModules {
-		kernelFiles = append(kernelFiles, path.Join(modulesDirPath, m.Path))
+		kernelFiles = append(kernelFiles, path.Join(modulesDirPath(release), m.Path))
 	}
 	return []bootPart{
 		{OpenSBI, []string{firmwarePath}},
 		{BusyboxStatic, []string{busyboxPath}},
-		{Kernel, kernelFiles},
+		{kernel, kernelFiles},
 	}
 }
 
@@ -106,7 +130,18 @@ func bootKey(parts []bootPart) string {
 // .deb files (or the network). Two processes racing on a first call both
 // extract; one rename wins and the other's copy is discarded.
 func (f *Fetcher) Boot(ctx context.Context) (*BootFiles, error) {
-	parts := bootParts()
+	return f.BootKernel(ctx, Kernel)
+}
+
+// BootKernel is [Fetcher.Boot] with the kernel package kernel instead of
+// the pinned one (an image's lock names its kernel). Its modules must sit
+// where BootModules says, as in every Debian 6.x riscv64 kernel package.
+func (f *Fetcher) BootKernel(ctx context.Context, kernel Package) (*BootFiles, error) {
+	release, err := kernelRelease(kernel)
+	if err != nil {
+		return nil, fmt.Errorf("boot files: %w", err)
+	}
+	parts := bootParts(kernel, release)
 	root, err := f.cacheRoot()
 	if err != nil {
 		return nil, fmt.Errorf("boot files: %w", err)
@@ -114,10 +149,10 @@ func (f *Fetcher) Boot(ctx context.Context) (*BootFiles, error) {
 	bootDir := filepath.Join(root, "boot")
 	final := filepath.Join(bootDir, bootKey(parts))
 	files := &BootFiles{
-		Kernel:     filepath.Join(final, filepath.FromSlash(kernelImagePath)),
+		Kernel:     filepath.Join(final, filepath.FromSlash(kernelImagePath(release))),
 		Firmware:   filepath.Join(final, filepath.FromSlash(firmwarePath)),
 		Busybox:    filepath.Join(final, filepath.FromSlash(busyboxPath)),
-		ModulesDir: filepath.Join(final, filepath.FromSlash(modulesDirPath)),
+		ModulesDir: filepath.Join(final, filepath.FromSlash(modulesDirPath(release))),
 	}
 	if _, err := os.Stat(final); err == nil {
 		return files, nil

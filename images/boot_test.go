@@ -26,7 +26,7 @@ func TestBoot(t *testing.T) {
 	}
 	if testing.Short() {
 		_, debErr := os.Stat(filepath.Join(root, "debs", Kernel.SHA256+".deb"))
-		_, bootErr := os.Stat(filepath.Join(root, "boot", bootKey(bootParts())))
+		_, bootErr := os.Stat(filepath.Join(root, "boot", bootKey(bootParts(Kernel, KernelRelease))))
 		if debErr != nil && bootErr != nil {
 			t.Skip("-short and the kernel package is not cached")
 		}
@@ -87,16 +87,16 @@ func TestBoot(t *testing.T) {
 // TestBootKey checks that the extraction directory changes with what is
 // extracted, so a changed module list never reuses an old directory.
 func TestBootKey(t *testing.T) {
-	parts := bootParts()
+	parts := bootParts(Kernel, KernelRelease)
 	k := bootKey(parts)
-	if len(k) != 16 || k != bootKey(bootParts()) {
+	if len(k) != 16 || k != bootKey(bootParts(Kernel, KernelRelease)) {
 		t.Fatalf("bootKey %q is not stable", k)
 	}
 	parts[2].files = parts[2].files[:len(parts[2].files)-1]
 	if bootKey(parts) == k {
 		t.Fatal("bootKey ignores the file list")
 	}
-	parts = bootParts()
+	parts = bootParts(Kernel, KernelRelease)
 	parts[0].pkg.SHA256 = strings.Repeat("0", 64)
 	if bootKey(parts) == k {
 		t.Fatal("bootKey ignores the package hash")

@@ -13,29 +13,45 @@ import (
 	"time"
 
 	"github.com/reprovm/reprovm/images/erofs"
+	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
-// Image files inside a built image directory.
+// Files of a built image directory. The directory holds everything a run
+// boots, so its CID (reprovm image add) names the whole machine image.
 const (
-	RootImageName = "root.erofs"
+	KernelName    = "kernel"         // flat RISC-V Image from the lock's kernel package
+	FirmwareName  = "fw_dynamic.bin" // OpenSBI's generic fw_dynamic
+	InitramfsName = "initramfs.cpio" // guest init, busybox, kernel modules
+	RootImageName = "root.erofs"     // the root filesystem
 	ManifestName  = "manifest.json"
 )
 
-// Manifest describes a built image: what it was built from, its root
-// filesystem image, and every file in it.
+// ManifestVersion is the version of the image directory layout and of
+// manifest.json that this reprovm writes and reads. Version 1 held only
+// root.erofs; version 2 adds the boot files.
+const ManifestVersion = 2
+
+// Manifest describes a built image: what it was built from, its boot files,
+// its root filesystem image, and every file in that.
 type Manifest struct {
 	Version    int               `json:"manifest_version"`
 	LockSHA256 string            `json:"lock_sha256"`
 	Env        map[string]string `json:"env"`
+	Kernel     ManifestBlob      `json:"kernel"`
+	Firmware   ManifestBlob      `json:"firmware"`
+	Initramfs  ManifestBlob      `json:"initramfs"`
 	Root       ManifestBlob      `json:"root"`
 	Files      []ManifestFile    `json:"files"`
 }
 
-// ManifestBlob is one file of the image directory.
+// ManifestBlob is one file of the image directory. CID is the file's CID
+// as reprovm add gives it, so that a reader of the manifest can fetch or
+// check one file alone.
 type ManifestBlob struct {
 	Name   string `json:"name"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	CID    string `json:"cid"`
 }
 
 // ManifestFile is one file of the root filesystem.
@@ -50,8 +66,10 @@ type ManifestFile struct {
 }
 
 // BuildImage builds the image of a lock into dir, which must not exist:
-// root.erofs (every inode timestamped with the lock's InRelease date, the
-// filesystem UUID taken from the lock's hash) and manifest.json. It builds
+// the kernel of the lock's kernel package, the pinned OpenSBI firmware, the
+// initramfs (see [BootFiles.WriteInitramfs]), root.erofs (every inode
+// timestamped with the lock's InRelease date, the filesystem UUID taken
+// from the lock's hash) and manifest.json. It builds
 // in a temporary directory beside dir and renames it, so a failure leaves
 // nothing behind. The result is a pure function of the lock.
 func (f *Fetcher) BuildImage(ctx context.Context, lockJSON []byte, dir string) (*Manifest, error) {
@@ -78,13 +96,30 @@ func (f *Fetcher) BuildImage(ctx context.Context, lockJSON []byte, dir string) (
 		return nil, fmt.Errorf("build image: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	root, err := writeRoot(filepath.Join(tmp, RootImageName), entries, erofs.Options{
-		MTime: mtime.Unix(), BlockSize: 4096, UUID: uuid, VolumeName: "reprovm",
-	})
+	m := &Manifest{Version: ManifestVersion, LockSHA256: hex.EncodeToString(lockSum[:]), Env: l.Env}
+	boot, err := f.BootKernel(ctx, l.Kernel.Package())
 	if err != nil {
 		return nil, fmt.Errorf("build image: %w", err)
 	}
-	m := &Manifest{Version: 1, LockSHA256: hex.EncodeToString(lockSum[:]), Env: l.Env, Root: root}
+	blobs := []struct {
+		dst   *ManifestBlob
+		name  string
+		write func(io.Writer) error
+	}{
+		{&m.Kernel, KernelName, copyFile(boot.Kernel)},
+		{&m.Firmware, FirmwareName, copyFile(boot.Firmware)},
+		{&m.Initramfs, InitramfsName, boot.WriteInitramfs},
+		{&m.Root, RootImageName, func(w io.Writer) error {
+			return erofs.Write(w, entries, erofs.Options{
+				MTime: mtime.Unix(), BlockSize: 4096, UUID: uuid, VolumeName: "reprovm",
+			})
+		}},
+	}
+	for _, b := range blobs {
+		if *b.dst, err = writeBlob(ctx, filepath.Join(tmp, b.name), b.write); err != nil {
+			return nil, fmt.Errorf("build image: %w", err)
+		}
+	}
 	for _, e := range entries {
 		mf := ManifestFile{Path: e.Path, Mode: e.Mode.String(), UID: e.UID, GID: e.GID, Link: e.Link}
 		if e.Mode.IsRegular() {
@@ -110,15 +145,16 @@ func (f *Fetcher) BuildImage(ctx context.Context, lockJSON []byte, dir string) (
 	return m, nil
 }
 
-// writeRoot writes the EROFS image and returns its size and hash.
-func writeRoot(path string, entries []erofs.Entry, opts erofs.Options) (ManifestBlob, error) {
+// writeBlob writes a file of the image with write and returns its size,
+// hash and CID.
+func writeBlob(ctx context.Context, path string, write func(io.Writer) error) (ManifestBlob, error) {
 	out, err := os.Create(path)
 	if err != nil {
 		return ManifestBlob{}, err
 	}
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(out, h)}
-	werr := erofs.Write(cw, entries, opts)
+	werr := write(cw)
 	cerr := out.Close()
 	if werr != nil {
 		return ManifestBlob{}, fmt.Errorf("write %s: %w", path, werr)
@@ -126,7 +162,24 @@ func writeRoot(path string, entries []erofs.Entry, opts erofs.Options) (Manifest
 	if cerr != nil {
 		return ManifestBlob{}, fmt.Errorf("write %s: %w", path, cerr)
 	}
-	return ManifestBlob{Name: filepath.Base(path), Size: cw.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	c, err := ipfsfetch.ComputeCID(ctx, path, ipfsfetch.ImportOptions{})
+	if err != nil {
+		return ManifestBlob{}, err
+	}
+	return ManifestBlob{Name: filepath.Base(path), Size: cw.n, SHA256: hex.EncodeToString(h.Sum(nil)), CID: c.String()}, nil
+}
+
+// copyFile returns a writer function that copies the file src.
+func copyFile(src string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	}
 }
 
 type countWriter struct {
@@ -149,6 +202,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("image %s: %s: %w", dir, ManifestName, err)
+	}
+	if m.Version != ManifestVersion {
+		return nil, fmt.Errorf("image %s: manifest version %d, this reprovm reads version %d; rebuild the image with reprovm image build", dir, m.Version, ManifestVersion)
 	}
 	return &m, nil
 }

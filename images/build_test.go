@@ -19,10 +19,11 @@ import (
 // changes it; update it deliberately.
 const goImageSHA256 = "bbe5d5b5b81b5e5b6cef12164239f9d939e5acf8fea34e659a88ed008219d8fd"
 
-// goImageCID is the CID of the built-in go image directory (root.erofs and
-// manifest.json), as reprovm image add prints it: the name later issues
-// use for the image.
-const goImageCID = "bafybeichqtlnx22lnjslgiwsibhpq37dr77ijowagreewgevapdlnlg7gu"
+// goImageCID is the CID of the built-in go image directory (kernel,
+// firmware, initramfs, root.erofs and manifest.json), as reprovm image add
+// prints it: the name later issues use for the image. Besides the lock, the
+// guest init (guest/init.riscv64) is part of it.
+const goImageCID = "bafybeihszm5lswlcquelz4yxofv562sokaznow3e72ayanbq46jsxuq2gi"
 
 // TestBuildImageGo builds the built-in go image twice, in different
 // directories and under different umasks, requires identical bytes and the
@@ -45,7 +46,7 @@ func TestBuildImageGo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{images.RootImageName, images.ManifestName} {
+	for _, name := range []string{images.KernelName, images.FirmwareName, images.InitramfsName, images.RootImageName, images.ManifestName} {
 		a, err := os.ReadFile(filepath.Join(dirs[0], name))
 		if err != nil {
 			t.Fatal(err)
@@ -76,12 +77,21 @@ func TestBuildImageGo(t *testing.T) {
 	if c.String() != goImageCID {
 		t.Errorf("go image CID = %s, want the pinned %s", c, goImageCID)
 	}
+	// The manifest names each file by the CID it has inside the image.
+	for _, b := range []images.ManifestBlob{m.Kernel, m.Firmware, m.Initramfs, m.Root} {
+		fc, err := store.Import(context.Background(), filepath.Join(dirs[0], b.Name), ipfsfetch.ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fc.String() != b.CID {
+			t.Errorf("manifest: %s has CID %s, the file's CID is %s", b.Name, b.CID, fc)
+		}
+	}
 
 	var console bytes.Buffer
 	res, err := builder.Run(context.Background(), builder.RunSpec{
 		Argv:    []string{"go", "version"},
-		Env:     m.EnvList(),
-		Root:    filepath.Join(dirs[0], m.Root.Name),
+		Image:   dirs[0],
 		Console: &console,
 	})
 	if err != nil {

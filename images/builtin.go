@@ -41,8 +41,7 @@ func BuiltinLock(name string) ([]byte, error) {
 }
 
 // BuiltinImage returns the directory of the built-in image name, building
-// it on first use into the cache (<cache>/images/<name>-<lock hash>), so a
-// change to the lock never reuses an old build.
+// it on first use into the cache (see [Fetcher.BuiltinImageDir]).
 func (f *Fetcher) BuiltinImage(ctx context.Context, name string) (string, error) {
 	dir, err := f.BuiltinImageDir(name)
 	if err != nil {
@@ -70,7 +69,9 @@ func (f *Fetcher) BuiltinImage(ctx context.Context, name string) (string, error)
 }
 
 // BuiltinImageDir returns where the built-in image name is (or would be)
-// built: <cache>/images/<name>-<first 8 bytes of the lock's sha256, hex>.
+// built: <cache>/images/<name>-<key>, where key is the first 8 bytes, in
+// hex, of the SHA-256 of the image layout version and the lock, so that a
+// new lock or a new layout never reuses an old build.
 func (f *Fetcher) BuiltinImageDir(name string) (string, error) {
 	lock, err := BuiltinLock(name)
 	if err != nil {
@@ -80,6 +81,6 @@ func (f *Fetcher) BuiltinImageDir(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(lock)
+	sum := sha256.Sum256(append([]byte(fmt.Sprintf("reprovm image v%d\n", ManifestVersion)), lock...))
 	return filepath.Join(cache, "images", name+"-"+hex.EncodeToString(sum[:8])), nil
 }

@@ -78,8 +78,10 @@ func (f *Fetcher) cacheRoot() (string, error) {
 // A cached file is re-verified (size and full SHA-256) on every call rather
 // than trusted by name: hashing the largest package, the 112 MB kernel,
 // takes well under a second, and the cache is outside reprovm's control. A
-// cached file that fails is deleted and downloaded again. Callers that need
-// the files often, such as Boot, cache their extracted result instead.
+// cached file that fails is an error (a *HashMismatchError naming the file,
+// the expected and the actual hash), not a cue to download it again: see
+// RATIONALE.md. Callers that need the files often, such as Boot, cache
+// their extracted result instead.
 func (f *Fetcher) Fetch(ctx context.Context, p Package) (string, error) {
 	if err := p.validate(); err != nil {
 		return "", fmt.Errorf("fetch: %w", err)
@@ -96,10 +98,11 @@ func (f *Fetcher) Fetch(ctx context.Context, p Package) (string, error) {
 		return final, nil
 	case errors.Is(err, fs.ErrNotExist):
 	default:
-		// Corrupt or truncated: drop it and fetch it again.
-		if rerr := os.Remove(final); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			return "", fmt.Errorf("fetch %s: removing bad cached file: %w (after: %v)", p.Pool, rerr, err)
-		}
+		// Fetch only ever renames a verified file to this name, so a
+		// mismatch means the cache was changed from outside: tampering
+		// or a failing disk. Say so and keep the file as evidence rather
+		// than quietly replacing it.
+		return "", fmt.Errorf("fetch %s: cached file %s: %w; it matched when it was stored, so something changed it since; delete it to download it again", p.Pool, final, err)
 	}
 
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -70,7 +70,7 @@ func TestFetchOpenSBI(t *testing.T) {
 }
 
 // TestFetchDownload always downloads (into a fresh cache), then checks that
-// a corrupted cache file is noticed and replaced.
+// a tampered cache file is refused with a clear error.
 func TestFetchDownload(t *testing.T) {
 	ctx := context.Background()
 	f := &Fetcher{CacheDir: t.TempDir(), Progress: tWriter{t}}
@@ -89,12 +89,32 @@ func TestFetchDownload(t *testing.T) {
 	if err := os.WriteFile(deb, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The tampered file is refused with the file, both hashes and the
+	// way out, and kept as evidence.
+	_, err = f.Fetch(ctx, BusyboxStatic)
+	var mismatch *HashMismatchError
+	if !errors.As(err, &mismatch) {
+		t.Fatalf("tampered cache file: error %v, want a HashMismatchError", err)
+	}
+	tampered := sha256.Sum256(data)
+	for _, w := range []string{deb, BusyboxStatic.Pool, "expected " + BusyboxStatic.SHA256, "got " + hex.EncodeToString(tampered[:]), "delete it"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+	if got := sha256File(t, deb); got != hex.EncodeToString(tampered[:]) {
+		t.Fatalf("the tampered file was changed (sha256 %s)", got)
+	}
+	// Once deleted, the file is downloaded again.
+	if err := os.Remove(deb); err != nil {
+		t.Fatal(err)
+	}
 	again, err := f.Fetch(ctx, BusyboxStatic)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if again != deb || sha256File(t, again) != BusyboxStatic.SHA256 {
-		t.Fatalf("corrupted cache file not replaced")
+		t.Fatalf("deleted cache file not downloaded again")
 	}
 	if got := listDir(t, filepath.Join(f.CacheDir, "debs")); len(got) != 1 {
 		t.Fatalf("cache holds %v, want only the .deb", got)

@@ -73,14 +73,9 @@ func runInImage(t *testing.T, name, script, want string) *builder.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := images.ReadManifest(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	res, err := builder.Run(ctx, builder.RunSpec{
 		Argv:     []string{"sh", "-c", script},
-		Env:      m.EnvList(),
-		Root:     dir + "/" + m.Root.Name,
+		Image:    dir,
 		MaxInsns: 100_000_000_000,
 	})
 	if err != nil {

@@ -37,16 +37,10 @@ type ImportOptions struct {
 // its CID. Files are streamed a chunk at a time, so memory does not grow with
 // their size. See the package documentation for the format.
 func (s *Store) Import(ctx context.Context, p string, opts ImportOptions) (cid.Cid, error) {
-	patterns := opts.Exclude
-	if !opts.NoDefaultExcludes {
-		patterns = append(append([]string(nil), DefaultExcludes...), patterns...)
+	im, err := newImporter(s.importDAGService(), p, opts)
+	if err != nil {
+		return cid.Undef, err
 	}
-	for _, pat := range patterns {
-		if _, err := path.Match(pat, ""); err != nil {
-			return cid.Undef, fmt.Errorf("import %s: exclude pattern %q: %w", p, pat, err)
-		}
-	}
-	im := importer{dag: s.importDAGService(), exclude: patterns}
 	nd, err := im.node(ctx, p, "")
 	if err != nil {
 		return cid.Undef, fmt.Errorf("import %s: %w", p, err)
@@ -57,6 +51,20 @@ func (s *Store) Import(ctx context.Context, p string, opts ImportOptions) (cid.C
 type importer struct {
 	dag     ipld.DAGService
 	exclude []string
+}
+
+// newImporter checks opts and returns an importer of p into dag.
+func newImporter(dag ipld.DAGService, p string, opts ImportOptions) (*importer, error) {
+	patterns := opts.Exclude
+	if !opts.NoDefaultExcludes {
+		patterns = append(append([]string(nil), DefaultExcludes...), patterns...)
+	}
+	for _, pat := range patterns {
+		if _, err := path.Match(pat, ""); err != nil {
+			return nil, fmt.Errorf("import %s: exclude pattern %q: %w", p, pat, err)
+		}
+	}
+	return &importer{dag: dag, exclude: patterns}, nil
 }
 
 func (im *importer) excluded(name, rel string) bool {

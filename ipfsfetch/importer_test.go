@@ -205,3 +205,27 @@ func TestImportExcludes(t *testing.T) {
 		t.Error("malformed exclude pattern accepted")
 	}
 }
+
+// TestComputeCID checks that ComputeCID gives Import's CID, for a tree and
+// for a file larger than one chunk, and stores nothing.
+func TestComputeCID(t *testing.T) {
+	dir := t.TempDir()
+	fixedTree.write(t, dir, fixedTree.paths())
+	big := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(big, bytes.Repeat([]byte("reprovm "), 3*ChunkSize/8+5), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{dir, big} {
+		got, err := ComputeCID(context.Background(), p, ImportOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := tmpStore(t)
+		if want := mustImport(t, s, p, ImportOptions{}); got != want {
+			t.Errorf("ComputeCID(%s) = %s, Import gives %s", filepath.Base(p), got, want)
+		}
+	}
+	if _, err := ComputeCID(context.Background(), dir, ImportOptions{Exclude: []string{"["}}); err == nil {
+		t.Error("ComputeCID accepted a bad exclude pattern")
+	}
+}

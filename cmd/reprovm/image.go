@@ -89,8 +89,11 @@ Run a command in the image with: reprovm run --image DIR -- COMMAND`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d files, %s %d bytes sha256 %s (%.1fs)\n",
-				out, len(m.Files), m.Root.Name, m.Root.Size, m.Root.SHA256, time.Since(start).Seconds())
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(w, "%s: root filesystem of %d files (%.1fs)\n", out, len(m.Files), time.Since(start).Seconds())
+			for _, b := range []images.ManifestBlob{m.Kernel, m.Firmware, m.Initramfs, m.Root} {
+				fmt.Fprintf(w, "  %-15s %11d bytes  sha256 %s  %s\n", b.Name, b.Size, b.SHA256, b.CID)
+			}
 			return nil
 		},
 	}

@@ -81,12 +81,7 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		if err != nil {
 			return &statusError{code: exitVMFailed, msg: "reprovm: " + err.Error()}
 		}
-		m, err := images.ReadManifest(dir)
-		if err != nil {
-			return &statusError{code: exitVMFailed, msg: "reprovm: " + err.Error()}
-		}
-		spec.Root = filepath.Join(dir, m.Root.Name)
-		spec.Env = append(m.EnvList(), spec.Env...)
+		spec.Image = dir
 	}
 	if !f.vm.quiet {
 		spec.Console = cmd.ErrOrStderr()
