@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"github.com/reprovm/reprovm/guest"
 	"github.com/reprovm/reprovm/guest/proto"
 	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/images/erofs"
 	"github.com/reprovm/reprovm/images/initramfs"
 	"github.com/reprovm/reprovm/internal/rvtest"
 )
@@ -267,6 +270,148 @@ kill -9 $$`}, Env: []string{"EXTRA=x y", "TZ=Europe/Paris"}, Dir: "/tmp"}
 		}
 		if !strings.Contains(console, "reprovm-init: drives: ") {
 			t.Errorf("console lacks the init's message:\n%s", console)
+		}
+	})
+}
+
+// erofsImage writes an EROFS image of entries with the pure-Go writer.
+func erofsImage(t *testing.T, entries []erofs.Entry) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := erofs.Write(&buf, entries, erofs.Options{BlockSize: 4096}); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "fs.erofs")
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Inputs at mount points of the job's choosing, as reprovm build uses
+// them: the source at /src under a writable overlay, a dependency at
+// /deps/x read-only, with the initramfs as the root and inside a root
+// image (where /deps is an absolute symbolic link that must resolve inside
+// the root). The command writes into /src, fails to write into /deps/x,
+// and /mnt/<i> keeps showing the inputs unchanged.
+func TestQEMUInputMounts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("boots Linux in QEMU")
+	}
+	boot, initrd := bootInitramfs(t)
+	busybox, err := os.ReadFile(boot.Busybox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := erofsImage(t, []erofs.Entry{
+		{Path: "main.c", Mode: 0o644, Data: []byte("int main;\n")},
+		{Path: "sub/readme", Mode: 0o644, Data: []byte("read me\n")},
+	})
+	dep := erofsImage(t, []erofs.Entry{{Path: "lib.txt", Mode: 0o644, Data: []byte("dep x\n")}})
+	rootEntries := []erofs.Entry{
+		{Path: "bin/busybox", Mode: 0o755, Data: busybox},
+		{Path: "deps", Mode: fs.ModeSymlink | 0o777, Link: "/opt/deps"},
+	}
+	for _, applet := range []string{"sh", "cat", "echo", "find", "mkdir", "readlink", "sort"} {
+		rootEntries = append(rootEntries, erofs.Entry{Path: "bin/" + applet, Mode: fs.ModeSymlink | 0o777, Link: "busybox"})
+	}
+	root := erofsImage(t, rootEntries)
+
+	// The source is input 1 in both jobs.
+	const script = `set -e
+echo built > build.log
+echo changed >> main.c
+mkdir -p obj && echo o > obj/main.o
+if (echo no > /deps/x/new) 2> /out/ro.txt; then echo "wrote to /deps/x"; exit 1; fi
+find /src /deps/x | sort > /out/tree.txt
+cat /src/main.c /deps/x/lib.txt > /out/cat.txt
+find /mnt/1 | sort > /out/mnt1.txt
+echo "$PWD" > /out/pwd.txt
+`
+	want := map[string]string{
+		"cat.txt":  "int main;\nchanged\ndep x\n",
+		"mnt1.txt": "/mnt/1\n/mnt/1/main.c\n/mnt/1/sub\n/mnt/1/sub/readme\n",
+		"pwd.txt":  "/src\n",
+		"tree.txt": "/deps/x\n/deps/x/lib.txt\n/src\n/src/build.log\n/src/main.c\n/src/obj\n/src/obj/main.o\n/src/sub\n/src/sub/readme\n",
+	}
+	for _, tc := range []struct {
+		name   string
+		job    *proto.Job
+		drives []string
+		extra  string            // more script
+		want   map[string]string // more files
+	}{
+		{
+			name: "initramfs root",
+			job: &proto.Job{Inputs: []proto.Input{
+				{FS: "erofs", Mount: "/deps/x"},
+				{FS: "erofs", Mount: "/src", Overlay: true},
+			}},
+			drives: []string{dep, src},
+		},
+		{
+			name: "root image",
+			job: &proto.Job{
+				Inputs: []proto.Input{
+					{FS: "erofs"},
+					{FS: "erofs", Mount: "/src", Overlay: true},
+					{Mount: "/deps/x"},
+				},
+				Root: &proto.Root{Input: 0},
+			},
+			drives: []string{root, src, dep},
+			extra:  "readlink /deps > /out/root.txt; find /opt >> /out/root.txt\n",
+			want:   map[string]string{"root.txt": "/opt/deps\n/opt\n/opt/deps\n/opt/deps/x\n/opt/deps/x/lib.txt\n"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			job := tc.job
+			job.Argv = []string{"sh", "-c", script + tc.extra}
+			job.Dir = "/src"
+			out := blankDrive(t, 1<<20)
+			console := runQEMU(t, boot, initrd, job, false, append(tc.drives, out)...)
+			f, err := os.Open(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			status, files, err := guest.ReadOutput(f)
+			if err != nil || status != 0 {
+				t.Fatalf("status %d, %v\nconsole:\n%s", status, err, console)
+			}
+			got := map[string]string{}
+			for _, f := range files {
+				got[f.Name] = string(f.Data)
+			}
+			if !strings.Contains(got["ro.txt"], "/deps/x/new: Read-only file system") {
+				t.Errorf("writing to /deps/x said %q, want Read-only file system", got["ro.txt"])
+			}
+			delete(got, "ro.txt")
+			wantAll := maps.Clone(want)
+			maps.Copy(wantAll, tc.want)
+			if !maps.Equal(got, wantAll) {
+				t.Errorf("output files\n%q\nwant\n%q\nconsole:\n%s", got, wantAll, console)
+			}
+		})
+	}
+
+	t.Run("mount point missing in a read-only mount", func(t *testing.T) {
+		// /deps is read-only and has no y, so /deps/y cannot be made.
+		job := &proto.Job{Argv: []string{"true"}, Inputs: []proto.Input{
+			{FS: "erofs", Mount: "/deps"},
+			{FS: "erofs", Mount: "/deps/y"},
+		}}
+		out := blankDrive(t, 1<<20)
+		console := runQEMU(t, boot, initrd, job, false, dep, src, out)
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		_, _, err = guest.ReadOutput(f)
+		var ie *guest.InitError
+		if !errors.As(err, &ie) || ie.Stage != proto.StageDrives || !strings.Contains(ie.Message, "mount point /deps/y") {
+			t.Errorf("ReadOutput: %v, want an InitError at stage drives about /deps/y\nconsole:\n%s", err, console)
 		}
 	})
 }

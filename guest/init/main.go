@@ -1,9 +1,11 @@
 // Command init is reprovm's guest init: PID 1 in the initramfs. It mounts
 // the kernel filesystems, loads the kernel modules listed in
-// /modules/order (more on demand), reads its job (guest/proto.Job) from /reprovm/job.json or
-// the kernel command line, mounts the input drives read-only, runs the
-// command with a fixed environment, archives /out onto the output drive
-// and powers the machine off.
+// /modules/order (more on demand), reads its job (guest/proto.Job) from
+// /reprovm/job.json or the kernel command line, mounts the input drives
+// read-only, assembles the root filesystem and the inputs' own mount
+// points (such as /src and /deps/<name>), runs the command with a fixed
+// environment, archives /out onto the output drive and powers the machine
+// off.
 //
 // It is silent when all goes well, so that the console shows only the
 // command's output. On failure it prints "reprovm-init: <stage>: <error>"
@@ -72,6 +74,9 @@ func run() *proto.Header {
 	}
 	root, err := setupRoot(job, mods)
 	if err != nil {
+		return failed(proto.StageDrives, err)
+	}
+	if err := inputMounts(job, mods, root); err != nil {
 		return failed(proto.StageDrives, err)
 	}
 	h, err := runCommand(job, root)
