@@ -70,6 +70,9 @@ func TestStampedGoModule(t *testing.T) {
 	ctx := context.Background()
 	wasm := goModule(t)
 	out, s := mustStamp(t, wasm, Formats...)
+	if again, _ := mustStamp(t, wasm, Formats...); !bytes.Equal(again, out) {
+		t.Fatalf("two stampings differ at byte %d", FirstDiff(again, out))
+	}
 	if !bytes.HasPrefix(out, wasm) {
 		t.Fatal("the stamped module does not start with the module")
 	}
