@@ -8,11 +8,9 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -47,6 +45,11 @@ type InputDrive struct {
 	Path     string
 	Writable bool   // read-write drive (the command's writes reach the file)
 	FS       string // "raw", "ext4", "squashfs" or "erofs"; "" detects it (DetectFS)
+	// Mount, if set, is a second guest path where the drive's filesystem
+	// appears (see proto.Input.Mount); Overlay makes it writable under a
+	// tmpfs overlay, the writes lost at power-off.
+	Mount   string
+	Overlay bool
 }
 
 // RunSpec is one command to run in the machine.
@@ -74,7 +77,10 @@ type RunSpec struct {
 	// the kernel command line.
 	Kernel, Firmware, Initrd string // host paths; "" = the image's or the pinned ones
 	Append                   string // added to DefaultBootargs
-	DTBOut                   string // write the device tree here
+	// Bootargs, if set, is the whole kernel command line instead of
+	// DefaultBootargs and Append (a verification repeats a stamp's).
+	Bootargs string
+	DTBOut   string // write the device tree here
 
 	Fetcher *images.Fetcher // nil: a default one (cache under the user cache dir)
 }
@@ -90,10 +96,11 @@ type Result struct {
 
 // Error reports a run that did not end with the command's exit status.
 type Error struct {
-	Reason  string // what went wrong, for a human
-	Limit   bool   // the instruction limit was reached
-	Console string // the last lines the guest printed
-	Instret uint64
+	Reason     string // what went wrong, for a human
+	Limit      bool   // the instruction limit was reached
+	ExitStatus int    // a build's command exited with this non-zero status
+	Console    string // the last lines the guest printed
+	Instret    uint64
 }
 
 func (e *Error) Error() string {
@@ -132,7 +139,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 				return nil, err
 			}
 		}
-		job.Inputs = append(job.Inputs, proto.Input{FS: fs})
+		job.Inputs = append(job.Inputs, proto.Input{FS: fs, Mount: in.Mount, Overlay: in.Overlay})
 	}
 	jobJSON, err := job.Marshal()
 	if err != nil {
@@ -184,7 +191,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		return nil, err
 	}
 	if spec.DTBOut != "" {
-		if err := writeFileAtomic(spec.DTBOut, m.DeviceTree()); err != nil {
+		if err := WriteFileAtomic(spec.DTBOut, m.DeviceTree()); err != nil {
 			return nil, err
 		}
 	}
@@ -272,18 +279,25 @@ func bootImages(ctx context.Context, spec RunSpec, image *images.Image, jobJSON 
 	if err := initramfs.WriteJob(buf, jobJSON, 0); err != nil {
 		return nil, err
 	}
-	bootargs := DefaultBootargs
-	if spec.Append != "" {
-		bootargs += " " + spec.Append
-	}
 	return &machine.BootConfig{
 		Firmware: firmware,
 		Kernel:   kernel,
 		Initrd:   buf.Bytes(),
-		Bootargs: bootargs,
-		RNGSeed:  rngSeed(jobJSON, bootargs),
+		Bootargs: spec.bootargs(),
+		RNGSeed:  rngSeed(jobJSON, spec.bootargs()),
 		NoBanner: true,
 	}, nil
+}
+
+// bootargs returns the kernel command line of the run.
+func (spec *RunSpec) bootargs() string {
+	switch {
+	case spec.Bootargs != "":
+		return spec.Bootargs
+	case spec.Append != "":
+		return DefaultBootargs + " " + spec.Append
+	}
+	return DefaultBootargs
 }
 
 // readFile reads a boot file named by the caller.
@@ -337,24 +351,13 @@ func lastLines(b []byte, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// writeFileAtomic writes data to a temporary file next to path and renames
+// WriteFileAtomic writes data to a temporary file next to path and renames
 // it into place, so a failure leaves nothing half-written.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".reprovm-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		os.Remove(tmp.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+func WriteFileAtomic(path string, data []byte) error {
+	return writeFileWith(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
 }
 
 // consoleOrNil keeps a nil *lineWriter from becoming a non-nil io.Writer.

@@ -97,7 +97,7 @@ func (f *Fetcher) SignedIndex(ctx context.Context, suite, arch string, now time.
 
 // packagesText returns the verified, decompressed Packages file.
 func (f *Fetcher) packagesText(ctx context.Context, dist, xzPath string, xzFile, plain IndexFile, byHash bool) ([]byte, error) {
-	root, err := f.cacheRoot()
+	root, err := f.CacheRoot()
 	if err != nil {
 		return nil, err
 	}

@@ -142,7 +142,7 @@ func (f *Fetcher) BootKernel(ctx context.Context, kernel Package) (*BootFiles, e
 		return nil, fmt.Errorf("boot files: %w", err)
 	}
 	parts := bootParts(kernel, release)
-	root, err := f.cacheRoot()
+	root, err := f.CacheRoot()
 	if err != nil {
 		return nil, fmt.Errorf("boot files: %w", err)
 	}

@@ -20,7 +20,7 @@ const (
 // package is 112 MB, so under -short it runs only when already cached.
 func TestBoot(t *testing.T) {
 	f := &Fetcher{Progress: tWriter{t}}
-	root, err := f.cacheRoot()
+	root, err := f.CacheRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

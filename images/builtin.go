@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/reprovm/reprovm/guest"
 )
 
 // builtinLocks are the committed locks of the built-in images, embedded so
@@ -70,17 +72,25 @@ func (f *Fetcher) BuiltinImage(ctx context.Context, name string) (string, error)
 
 // BuiltinImageDir returns where the built-in image name is (or would be)
 // built: <cache>/images/<name>-<key>, where key is the first 8 bytes, in
-// hex, of the SHA-256 of the image layout version and the lock, so that a
-// new lock or a new layout never reuses an old build.
+// hex, of the SHA-256 of the image layout version, the lock, the guest init
+// and the pinned firmware and busybox, so that a change to any of them
+// never reuses an old build.
 func (f *Fetcher) BuiltinImageDir(name string) (string, error) {
 	lock, err := BuiltinLock(name)
 	if err != nil {
 		return "", err
 	}
-	cache, err := f.cacheRoot()
+	cache, err := f.CacheRoot()
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(append([]byte(fmt.Sprintf("reprovm image v%d\n", ManifestVersion)), lock...))
+	h := sha256.New()
+	fmt.Fprintf(h, "reprovm image v%d\n", ManifestVersion)
+	h.Write(lock)
+	// Not in the lock, but in the image: the initramfs's guest init and
+	// busybox, and the firmware.
+	initSum := sha256.Sum256(guest.Init())
+	fmt.Fprintf(h, "\ninit %x\nopensbi %s\nbusybox %s\n", initSum, OpenSBI.SHA256, BusyboxStatic.SHA256)
+	sum := h.Sum(nil)
 	return filepath.Join(cache, "images", name+"-"+hex.EncodeToString(sum[:8])), nil
 }

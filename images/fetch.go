@@ -54,8 +54,8 @@ func (e *HashMismatchError) Error() string {
 	return fmt.Sprintf("%s: sha256 mismatch: expected %s, got %s", e.File, e.Want, e.Got)
 }
 
-// cacheRoot returns the cache directory, resolving the default.
-func (f *Fetcher) cacheRoot() (string, error) {
+// CacheRoot returns the cache directory, resolving the default.
+func (f *Fetcher) CacheRoot() (string, error) {
 	if f.CacheDir != "" {
 		return f.CacheDir, nil
 	}
@@ -86,7 +86,7 @@ func (f *Fetcher) Fetch(ctx context.Context, p Package) (string, error) {
 	if err := p.validate(); err != nil {
 		return "", fmt.Errorf("fetch: %w", err)
 	}
-	root, err := f.cacheRoot()
+	root, err := f.CacheRoot()
 	if err != nil {
 		return "", fmt.Errorf("fetch %s: %w", p.Pool, err)
 	}

@@ -4,12 +4,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/reprovm/reprovm/builder"
 	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/ipfsfetch"
 )
@@ -193,39 +192,14 @@ func builtinDir(name string) (string, error) {
 	return dir, nil
 }
 
-// resolveImage turns --image into an image directory: a directory written
-// by image build, the name of a built-in image (built on first use), or
-// the CID of an image in the local store (materialised into the cache on
-// first use; fetch it with reprovm get or car import first).
+// resolveImage turns --image into an image directory (builder.ResolveImage),
+// offline: a CID must be in the local store or be a built-in image's.
 func resolveImage(cmd *cobra.Command, arg string) (string, error) {
-	if _, err := os.Stat(filepath.Join(arg, images.ManifestName)); err == nil {
-		return arg, nil
-	}
-	if slices.Contains(images.Builtin(), arg) {
-		return (&images.Fetcher{Progress: cmd.ErrOrStderr()}).BuiltinImage(cmd.Context(), arg)
-	}
-	c, err := ipfsfetch.ParseCID(arg)
-	if err != nil {
-		return "", fmt.Errorf("--image %q: not an image directory, a built-in image (%s) or a CID", arg, strings.Join(images.Builtin(), ", "))
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(cache, "reprovm", "images", c.String())
-	if _, err := os.Stat(filepath.Join(dir, images.ManifestName)); err == nil {
-		return dir, nil
-	}
 	var store storeFlag
 	s, err := store.open()
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-		return "", err
-	}
-	if err := s.Materialise(cmd.Context(), c, dir); err != nil {
-		return "", fmt.Errorf("--image %s: %w (fetch it first: reprovm get %s --gateway URL, or reprovm car import FILE)", c, err, c)
-	}
-	return dir, nil
+	dir, _, err := builder.ResolveImage(cmd.Context(), arg, builder.Sources{Store: s}, &images.Fetcher{Progress: cmd.ErrOrStderr()})
+	return dir, err
 }

@@ -1,8 +1,9 @@
 // Command reprovm builds software inside a deterministic RISC-V machine.
 //
-// For now it runs bare-metal test programs (reprovm run --elf FILE); booting
-// Linux and running builds come in later issues. See README.md at the
-// repository root.
+// It builds projects from content-addressed inputs and stamps the results
+// (reprovm build), rebuilds stamped files to check them (reprovm verify),
+// and runs commands or bare-metal test programs in the machine (reprovm
+// run). See README.md at the repository root.
 package main
 
 import (

@@ -15,8 +15,12 @@ func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 		Long: `reprovm builds software inside a deterministic, single-hart RISC-V machine
 with no network, so that anyone can rebuild an artifact and get the same bytes.
 
-This version runs bare-metal test programs (reprovm run --elf FILE); booting
-Linux and running builds are not implemented yet.`,
+  reprovm build [DIR]      build a project as its reprovm.toml says, stamp the wasm
+  reprovm verify FILE      rebuild a stamped file from its recorded CIDs and compare
+  reprovm inspect FILE     print a file's stamp
+  reprovm deps go|cargo    record a project's dependencies by CID
+  reprovm run -- COMMAND   run a command in the machine (--image go|rust-wasm|CID)
+  reprovm image ...        lock, build, add and list machine images`,
 		// run prints errors itself, once, with the exit status it chose.
 		SilenceErrors: true,
 		SilenceUsage:  true,
@@ -29,5 +33,6 @@ Linux and running builds are not implemented yet.`,
 	root.AddCommand(newGetCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newImageCmd())
+	root.AddCommand(newBuildCmd(), newVerifyCmd(), newInspectCmd(), newDepsCmd())
 	return root
 }

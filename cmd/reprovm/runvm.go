@@ -79,7 +79,7 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 	if f.vm.image != "" {
 		dir, err := resolveImage(cmd, f.vm.image)
 		if err != nil {
-			return &statusError{code: exitVMFailed, msg: "reprovm: " + err.Error()}
+			return &statusError{code: exitVMFailed, msg: err.Error()}
 		}
 		spec.Image = dir
 	}
@@ -103,13 +103,13 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		if errors.As(err, &be) && be.Limit {
 			code = exitVMLimit
 		}
-		return &statusError{code: code, msg: "reprovm: " + err.Error()}
+		return &statusError{code: code, msg: err.Error()}
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: exit status %d; retired %d instructions in %.3fs (%.1f MIPS)\n",
 		res.ExitStatus, res.Instret, res.Wall.Seconds(), mips(res.Instret, res.Wall))
 	if f.vm.out != "" {
 		if err := extractOut(f.vm.out, res.Files); err != nil {
-			return &statusError{code: exitVMFailed, msg: "reprovm: " + err.Error()}
+			return &statusError{code: exitVMFailed, msg: err.Error()}
 		}
 	}
 	if res.ExitStatus != 0 {

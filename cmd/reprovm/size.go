@@ -1,67 +1,22 @@
 package main
 
-import (
-	"fmt"
-	"math"
-	"strconv"
-	"strings"
-)
-
-// sizeShift gives the power of two for each accepted size suffix. Suffixes
-// are binary (K = 1024), as in QEMU's -m, and case-insensitive; "KiB" style
-// spellings are accepted too. Decimal spellings such as "MB" are rejected
-// rather than guessed at.
-var sizeShift = map[string]uint{
-	"": 0, "k": 10, "m": 20, "g": 30, "t": 40,
-	"kib": 10, "mib": 20, "gib": 30, "tib": 40,
-}
-
-// parseSize parses a byte count such as "1048576", "256M" or "2G".
-func parseSize(s string) (uint64, error) {
-	digits := strings.TrimRight(s, "KMGTkmgtIiBb")
-	n, err := strconv.ParseUint(digits, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("size %q: want a whole number of bytes with an optional K, M, G or T suffix (binary: 1K = 1024)", s)
-	}
-	shift, ok := sizeShift[strings.ToLower(s[len(digits):])]
-	if !ok {
-		return 0, fmt.Errorf("size %q: unknown suffix %q; use K, M, G or T (binary: 1K = 1024)", s, s[len(digits):])
-	}
-	if n > math.MaxUint64>>shift {
-		return 0, fmt.Errorf("size %q: does not fit in 64 bits", s)
-	}
-	return n << shift, nil
-}
-
-// formatSize writes n with the largest suffix that divides it exactly, so
-// that parseSize(formatSize(n)) == n.
-func formatSize(n uint64) string {
-	for _, u := range []struct {
-		suffix string
-		shift  uint
-	}{{"T", 40}, {"G", 30}, {"M", 20}, {"K", 10}} {
-		if n != 0 && n%(1<<u.shift) == 0 {
-			return strconv.FormatUint(n>>u.shift, 10) + u.suffix
-		}
-	}
-	return strconv.FormatUint(n, 10)
-}
+import "github.com/reprovm/reprovm/builder"
 
 // ramSize is the value of the --ram flag: a RAM size that machine.Config
 // accepts, a non-zero multiple of 4 KiB.
 type ramSize uint64
 
-func (r *ramSize) String() string { return formatSize(uint64(*r)) }
+func (r *ramSize) String() string { return builder.FormatSize(uint64(*r)) }
 
 func (r *ramSize) Type() string { return "size" }
 
 func (r *ramSize) Set(s string) error {
-	n, err := parseSize(s)
+	n, err := builder.ParseSize(s)
 	if err != nil {
 		return err
 	}
-	if n == 0 || n%4096 != 0 {
-		return fmt.Errorf("RAM size %q: must be a non-zero multiple of 4K", s)
+	if err := builder.CheckRAMSize(n); err != nil {
+		return err
 	}
 	*r = ramSize(n)
 	return nil
