@@ -31,7 +31,9 @@ func GitState(ctx context.Context, dir string) (*Git, string) {
 	if inside, err := git("rev-parse", "--is-inside-work-tree"); err != nil || inside != "true" {
 		return nil, ""
 	}
-	status, err := git("status", "--porcelain")
+	// Only the source tree counts, less what the source import leaves out
+	// by default (.git is never listed; DefaultOutDir is).
+	status, err := git("status", "--porcelain", "--", ".", ":(exclude,glob)**/"+DefaultOutDir+"/**")
 	if err != nil {
 		return nil, fmt.Sprintf("git status in %s failed (%v); recording no git fields", dir, err)
 	}
