@@ -92,7 +92,11 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	progress("image %s (%s)", imageCID, r.Image)
+	if r.Image == imageCID.String() {
+		progress("image %s", imageCID)
+	} else {
+		progress("image %s (%s)", imageCID, r.Image)
+	}
 
 	source := spec.Source
 	if !source.Defined() {
