@@ -14,12 +14,13 @@ import (
 // builds a crate whose dependency tree (made by Cargo) is mounted at
 // GuestRoot/name: crates.io is replaced by that directory
 // (https://doc.rust-lang.org/cargo/reference/source-replacement.html),
-// and cargo is offline. The source tree is read-only in the guest, so
-// the text belongs in $CARGO_HOME/config.toml (the rust-wasm image sets
-// CARGO_HOME=/tmp/cargo, so /tmp/cargo/config.toml); cargo reads it in
-// addition to any .cargo/config.toml of the project. Registries other
-// than crates.io and git dependencies are not replaced: a crate that has
-// them does not build offline.
+// and cargo is offline. Cargo reads it from the project's
+// .cargo/config.toml or from $CARGO_HOME/config.toml (the rust-wasm image
+// sets CARGO_HOME=/tmp/cargo); in the project it also applies to builds on
+// the host, where /deps/<name> does not exist, so $CARGO_HOME, written by
+// the build command, keeps host builds unaffected. Registries other than
+// crates.io and git dependencies are not replaced: a crate that has them
+// does not build offline.
 func CargoConfig(name string) (string, error) {
 	dir, err := GuestDir(name)
 	if err != nil {

@@ -80,21 +80,20 @@ func offlineCargoEnv(t *testing.T) []string {
 // has the target), and the test builds the crate for the host instead.
 func TestCargoContractRust(t *testing.T) {
 	needCargo(t)
-	before := sourceListing(t, contractRust)
+	before := lockFiles(t, contractRust, "Cargo.toml", "Cargo.lock")
 	tree := cargoTree(t, contractRust)
 	if got := listing(t, tree); got != "./ drwxr-xr-x\n" {
 		t.Errorf("tree of a crate with no dependencies:\n%s", got)
 	}
-	if after := sourceListing(t, contractRust); after != before {
+	if after := lockFiles(t, contractRust, "Cargo.toml", "Cargo.lock"); after != before {
 		t.Errorf("deps.Cargo changed the crate:\n%s\nwas\n%s", after, before)
 	}
 	dir := useTree(t, contractRust, tree)
 	env := offlineCargoEnv(t)
 	command(t, dir, env, "cargo", "metadata", "--offline", "--locked", "--format-version", "1")
 
-	libdir, err := tryCommand(dir, env, "rustc", "--print", "target-libdir", "--target", "wasm32-unknown-unknown")
-	if _, statErr := os.Stat(strings.TrimSpace(libdir)); err != nil || statErr != nil {
-		t.Logf("host rustc has no wasm32-unknown-unknown standard library; building for the host (the wasm build runs in the rust-wasm image)")
+	if wasmRustc("rustc") == "" {
+		t.Logf("cargo's rustc has no wasm32-unknown-unknown standard library; building for the host (TestContractRustWasm and the rust-wasm image build the wasm)")
 		command(t, dir, env, "cargo", "build", "--release", "--offline", "--locked")
 		return
 	}
@@ -105,6 +104,45 @@ func TestCargoContractRust(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkContract(t, wasm)
+}
+
+// wasmRustc returns the first of the given rustc commands that has the
+// wasm32-unknown-unknown standard library, or "".
+func wasmRustc(candidates ...string) string {
+	for _, rustc := range candidates {
+		libdir, err := tryCommand("", nil, rustc, "--print", "target-libdir", "--target", "wasm32-unknown-unknown")
+		if err != nil {
+			continue
+		}
+		if m, _ := filepath.Glob(filepath.Join(strings.TrimSpace(libdir), "libcore-*.rlib")); len(m) > 0 {
+			return rustc
+		}
+	}
+	return ""
+}
+
+// TestContractRustWasm compiles contract-rust's lib.rs for
+// wasm32-unknown-unknown with rustc alone, the release profile's settings
+// given as flags, and calls its exports under wazero. It needs a rustc with
+// the wasm32 standard library: rustup's with that target, or Debian's
+// (apt-get install rustc libstd-rust-dev-wasm32 lld; bookworm's 1.63 is
+// older than Cargo.lock version 4, hence rustc without cargo).
+func TestContractRustWasm(t *testing.T) {
+	rustc := wasmRustc("rustc", "/usr/bin/rustc")
+	if rustc == "" {
+		t.Skip("no rustc with the wasm32-unknown-unknown standard library (apt-get install rustc libstd-rust-dev-wasm32 lld)")
+	}
+	wasm := filepath.Join(t.TempDir(), "contract_rust.wasm")
+	command(t, "", nil, rustc, "--edition", "2021", "--target", "wasm32-unknown-unknown",
+		"--crate-type", "cdylib", "--crate-name", "contract_rust",
+		"-C", "opt-level=s", "-C", "lto", "-C", "codegen-units=1", "-C", "panic=abort", "-C", "strip=symbols",
+		"-o", wasm, filepath.Join(contractRust, "src", "lib.rs"))
+	data, err := os.ReadFile(wasm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s: contract_rust.wasm is %d bytes", rustc, len(data))
+	checkContract(t, data)
 }
 
 // checkContract calls contract-rust's exports under wazero.

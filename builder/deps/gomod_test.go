@@ -78,9 +78,9 @@ func offlineGoEnv(t *testing.T, tree string, extra ...string) []string {
 // what hello-go prints.
 func TestGoHelloWasip1(t *testing.T) {
 	ctx := context.Background()
-	before := sourceListing(t, helloGo)
+	before := lockFiles(t, helloGo, "go.mod", "go.sum")
 	tree := goTree(t, helloGo)
-	if after := sourceListing(t, helloGo); after != before {
+	if after := lockFiles(t, helloGo, "go.mod", "go.sum"); after != before {
 		t.Errorf("deps.Go changed the module it read:\n%s\nwas\n%s", after, before)
 	}
 	for _, want := range []string{
@@ -103,7 +103,7 @@ func TestGoHelloWasip1(t *testing.T) {
 	bin := t.TempDir()
 	command(t, src, offlineGoEnv(t, tree, "GOOS=js", "GOARCH=wasm"), "go", "build", "-o", filepath.Join(bin, "hello.js.wasm"), ".")
 	command(t, src, offlineGoEnv(t, tree, "GOOS=wasip1", "GOARCH=wasm"), "go", "build", "-o", filepath.Join(bin, "hello.wasm"), ".")
-	if got := sourceListing(t, src); got != before {
+	if got := lockFiles(t, src, "go.mod", "go.sum"); got != before {
 		t.Errorf("the offline build changed go.mod or go.sum:\n%s", got)
 	}
 
@@ -325,5 +325,35 @@ func TestGoNoDependencies(t *testing.T) {
 	}
 	if got := listing(t, goTree(t, dir)); got != "./ drwxr-xr-x\n" {
 		t.Errorf("tree of a module without requirements:\n%s", got)
+	}
+}
+
+// TestGoHostEnvironmentIgnored: the go settings of the process that calls
+// Go (a vendor GOFLAGS, a workspace, another module cache or toolchain)
+// do not reach the host go command, and a relative out works: the tree is
+// the same as under a clean environment.
+func TestGoHostEnvironmentIgnored(t *testing.T) {
+	want := listing(t, goTree(t, helloGo))
+	module, err := filepath.Abs(helloGo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	elsewhere := filepath.Join(dir, "elsewhere")
+	t.Setenv("GOFLAGS", "-mod=vendor")
+	t.Setenv("GOWORK", filepath.Join(dir, "missing", "go.work"))
+	t.Setenv("GOMODCACHE", elsewhere)
+	t.Setenv("GOPATH", elsewhere)
+	t.Setenv("GOTOOLCHAIN", "go1.99.0")
+	t.Setenv("GO111MODULE", "off")
+	t.Chdir(dir)
+	if err := deps.Go(context.Background(), module, "gomod", nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := listing(t, filepath.Join(dir, "gomod")); got != want {
+		t.Errorf("tree under a polluted environment:\n%s\nwant:\n%s", got, want)
+	}
+	if _, err := os.Stat(elsewhere); err == nil {
+		t.Errorf("the go command wrote to the caller's GOMODCACHE or GOPATH")
 	}
 }

@@ -18,17 +18,7 @@ import (
 // checks that every time in the tree is the epoch, as in a published tree.
 func listing(t *testing.T, dir string) string {
 	t.Helper()
-	return list(t, dir, true)
-}
 
-// sourceListing is listing for a tree that was not published: a project.
-func sourceListing(t *testing.T, dir string) string {
-	t.Helper()
-	return list(t, dir, false)
-}
-
-func list(t *testing.T, dir string, epoch bool) string {
-	t.Helper()
 	var b strings.Builder
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -42,7 +32,7 @@ func list(t *testing.T, dir string, epoch bool) string {
 		if err != nil {
 			return err
 		}
-		if epoch && !info.ModTime().Equal(time.Unix(0, 0)) {
+		if !info.ModTime().Equal(time.Unix(0, 0)) {
 			return fmt.Errorf("%s: modification time %v, not the epoch", rel, info.ModTime())
 		}
 		if d.IsDir() {
@@ -131,4 +121,19 @@ func noLeftovers(t *testing.T, out string) {
 			t.Errorf("left behind after a failure: %s", e.Name())
 		}
 	}
+}
+
+// lockFiles describes the named files of a project (its lock files), one
+// "name sha256" line each, so that a test can check nobody wrote them.
+func lockFiles(t *testing.T, dir string, names ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s %x\n", name, sha256.Sum256(data))
+	}
+	return b.String()
 }

@@ -35,7 +35,12 @@ func newStaging(out string) (*staging, error) {
 	if out == "" {
 		return nil, errors.New("deps: empty output directory")
 	}
-	out = filepath.Clean(out)
+	// Absolute, because the commands that build the tree run in the
+	// project's directory and the go command wants absolute cache paths.
+	out, err := filepath.Abs(out)
+	if err != nil {
+		return nil, fmt.Errorf("deps: output directory: %w", err)
+	}
 	if _, err := os.Lstat(out); err == nil {
 		return nil, fmt.Errorf("deps: %s already exists", out)
 	} else if !errors.Is(err, fs.ErrNotExist) {
