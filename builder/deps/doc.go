@@ -19,8 +19,8 @@
 // Go builds the tree a module proxy would serve (the GOPROXY protocol,
 // https://go.dev/ref/mod#goproxy-protocol) in the layout the go command
 // itself writes under $GOMODCACHE/cache/download: for each module version
-// <module>/@v/<version>.mod and <version>.info, where the build needs the
-// code <version>.zip, plus a <module>/@v/list. The guest
+// <module>/@v/<version>.mod and <version>.info, and <version>.zip where
+// the build needs the code, plus a <module>/@v/list. The guest
 // builds with GOPROXY=file:///deps/<name> and an empty module cache
 // (GoEnv), so the go command fetches from the tree exactly as it would
 // from proxy.golang.org, and, with no fallback in GOPROXY, never reaches
