@@ -31,6 +31,10 @@ func GitState(ctx context.Context, dir string) (*Git, string) {
 	if inside, err := git("rev-parse", "--is-inside-work-tree"); err != nil || inside != "true" {
 		return nil, ""
 	}
+	// A directory git ignores is inside the work tree but in no commit.
+	if _, err := git("check-ignore", "-q", "."); err == nil {
+		return nil, ""
+	}
 	// Only the source tree counts, less what the source import leaves out
 	// by default (.git is never listed; DefaultOutDir is).
 	status, err := git("status", "--porcelain", "--", ".", ":(exclude,glob)**/"+DefaultOutDir+"/**")

@@ -66,6 +66,12 @@ func TestGitState(t *testing.T) {
 	if g, warn := GitState(ctx, proj); g == nil || warn != "" {
 		t.Errorf("with outputs and an outside change: %+v %q", g, warn)
 	}
+	// An ignored directory in the checkout is in no commit.
+	write(filepath.Join(dir, ".gitignore"), "ignored/\n")
+	write(filepath.Join(dir, "ignored", "main.go"), "package main\n")
+	if g, warn := GitState(ctx, filepath.Join(dir, "ignored")); g != nil || warn != "" {
+		t.Errorf("ignored directory: %+v %q", g, warn)
+	}
 	write(filepath.Join(proj, "main.go"), "package main // changed\n")
 	if g, warn := GitState(ctx, proj); g != nil || !strings.Contains(warn, "uncommitted changes") {
 		t.Errorf("dirty: %+v %q", g, warn)

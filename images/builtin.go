@@ -65,6 +65,11 @@ func (f *Fetcher) BuiltinImage(ctx context.Context, name string) (string, error)
 		fmt.Fprintf(f.Progress, "reprovm: building image %s into %s (once)\n", name, dir)
 	}
 	if _, err := f.BuildImage(ctx, lock, dir); err != nil {
+		// Another process building the same image at the same time may
+		// have won the rename: its result is byte-identical to ours.
+		if _, serr := os.Stat(filepath.Join(dir, ManifestName)); serr == nil {
+			return dir, nil
+		}
 		return "", err
 	}
 	return dir, nil

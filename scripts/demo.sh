@@ -22,17 +22,24 @@ cd "$(dirname "$0")/.."
 
 reprovm=$1
 out=$2
-proj=testdata/examples/hello-go
 rm -rf "$out"
 mkdir -p "$out"
+# A copy, so that deps go (which rewrites reprovm.toml) leaves the checkout
+# alone; it writes the same bytes when go.sum is unchanged.
+cp -r testdata/examples/hello-go "$out/hello-go"
+proj=$out/hello-go
 store=$out/store     # the builder's block store
 fresh=$out/verifier  # the verifier's, empty at the start
 
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-echo "demo: 1. reprovm deps go $proj"
+echo "demo: 1. reprovm deps go $proj (a copy of testdata/examples/hello-go)"
 "$reprovm" deps go --store "$store" "$proj" >/dev/null
+if ! cmp -s "$proj/reprovm.toml" testdata/examples/hello-go/reprovm.toml; then
+	echo "demo: note: deps go gave a different dependency tree than the committed reprovm.toml records:"
+	diff testdata/examples/hello-go/reprovm.toml "$proj/reprovm.toml" | sed 's/^/  /' || true
+fi
 
 echo "demo: 2. reprovm build $proj (the guest console follows)"
 t0=$(now)
