@@ -222,7 +222,6 @@ func TestDemo(t *testing.T) {
 	}
 }
 
-
 // TestRustExample builds testdata/examples/contract-rust with the
 // rust-wasm image (cargo, wasm32-unknown-unknown), calls its exports under
 // wazero, and verifies it by a rebuild from an empty store through a
