@@ -23,7 +23,7 @@ const goImageSHA256 = "bbe5d5b5b81b5e5b6cef12164239f9d939e5acf8fea34e659a88ed008
 // firmware, initramfs, root.erofs and manifest.json), as reprovm image add
 // prints it: the name later issues use for the image. Besides the lock, the
 // guest init (guest/init.riscv64) is part of it.
-const goImageCID = "bafybeihszm5lswlcquelz4yxofv562sokaznow3e72ayanbq46jsxuq2gi"
+const goImageCID = "bafybeig3mwiykbnypakjzyvdijorh4tqushgoftq6k2q32yworjfe6hwei"
 
 // TestBuildImageGo builds the built-in go image twice, in different
 // directories and under different umasks, requires identical bytes and the
