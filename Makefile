@@ -1,6 +1,6 @@
 # reprovm: the commands a newcomer needs. See README.md.
 #
-#   make demo    build reprovm and run the demo program twice
+#   make demo    build hello-go to wasm in the machine, stamp, run and verify it
 #   make test    install the RISC-V tools if missing, then go test ./...
 #   make lint    gofmt, go vet, staticcheck
 #   make bench   guest MIPS of the interpreter
@@ -25,7 +25,7 @@ APT_PACKAGES := binutils-riscv64-linux-gnu gcc-riscv64-linux-gnu qemu-user \
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := $(BIN)/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
 
-TEST_TIMEOUT ?= 30m
+TEST_TIMEOUT ?= 50m
 BENCHTIME ?= 2s
 DIFF_COUNT ?= 20000
 # make test runs seeds 1-2000; make fuzz explores beyond them (DIFF_SEED=N to pick another range).

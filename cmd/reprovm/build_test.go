@@ -293,3 +293,43 @@ func lastLine(s string) string {
 	s = strings.TrimRight(s, "\n")
 	return s[strings.LastIndex(s, "\n")+1:]
 }
+
+// TestDepsCargo records the (empty) vendored dependencies of a copy of
+// contract-rust: deps.cargo in reprovm.toml, with the recipe's other lines
+// and comments kept, and .cargo/config.toml pointing at /deps/cargo.
+func TestDepsCargo(t *testing.T) {
+	if _, err := exec.LookPath("cargo"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("cargo is not installed")
+		}
+		t.Skip("cargo is not installed")
+	}
+	dir := filepath.Join(t.TempDir(), "contract-rust")
+	if out, err := exec.Command("cp", "-r", "../../testdata/examples/contract-rust", dir).CombinedOutput(); err != nil {
+		t.Fatalf("cp: %v\n%s", err, out)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, "reprovm.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(context.Background(), "deps", "cargo", "--store", filepath.Join(t.TempDir(), "store"), dir)
+	if r.code != 0 {
+		t.Fatalf("deps cargo: exit %d\n%s", r.code, r.stderr)
+	}
+	c := strings.TrimSpace(r.stdout)
+	after, err := os.ReadFile(filepath.Join(dir, "reprovm.toml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := string(before) + "\n[deps]\ncargo = \"" + c + "\"\n"; string(after) != want {
+		t.Errorf("reprovm.toml after deps cargo:\n%s\nwant:\n%s", after, want)
+	}
+	rec, err := builder.LoadRecipe(filepath.Join(dir, "reprovm.toml"))
+	if err != nil || rec.Deps["cargo"] != c {
+		t.Errorf("recipe after deps cargo: %+v, %v", rec, err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(dir, ".cargo", "config.toml"))
+	if err != nil || !strings.Contains(string(cfg), `directory = "/deps/cargo"`) {
+		t.Errorf(".cargo/config.toml: %v\n%s", err, cfg)
+	}
+}
