@@ -14,6 +14,7 @@ import (
 
 	"github.com/ipfs/go-cid"
 
+	"github.com/reprovm/reprovm/builder/deps"
 	"github.com/reprovm/reprovm/guest"
 	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/internal/version"
@@ -131,7 +132,11 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 		if err := TreeImage(ctx, spec.Inputs.Store, c, img); err != nil {
 			return nil, fmt.Errorf("build: %s %s: %w", what, c, err)
 		}
-		inputs = append(inputs, InputDrive{Path: img, FS: "erofs", Mount: DepsMount + "/" + name})
+		mount, err := deps.GuestDir(name)
+		if err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+		inputs = append(inputs, InputDrive{Path: img, FS: "erofs", Mount: mount})
 		progress("%s %s", what, c)
 	}
 

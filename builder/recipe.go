@@ -12,17 +12,19 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/reprovm/reprovm/builder/deps"
 	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
 // RecipeFile is the name of a project's build recipe, at its root.
 const RecipeFile = "reprovm.toml"
 
-// The guest paths of a build's inputs and outputs.
+// The guest paths of a build's source and outputs. Dependency <name> is
+// at deps.GuestDir(name), /deps/<name>, read-only.
 const (
-	SourceMount = "/src"  // the source tree, writable under a tmpfs overlay
-	DepsMount   = "/deps" // dependency <name> is at /deps/<name>, read-only
-	OutDir      = "/out"  // outputs must be written below it
+	SourceMount = "/src" // the source tree, writable under a tmpfs overlay
+	OutDir      = "/out" // outputs must be written below it
 )
 
 // DefaultOutDir is where reprovm build writes a project's outputs by
@@ -95,9 +97,6 @@ func ParseRecipe(name string, data []byte) (*Recipe, error) {
 	return &r, nil
 }
 
-// depName is the form of a dependency name: it becomes a directory name.
-var depName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
-
 // envKey is the form of an environment variable name.
 var envKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
@@ -145,8 +144,8 @@ func (r *Recipe) Check() error {
 		}
 	}
 	for name, c := range r.Deps {
-		if !depName.MatchString(name) {
-			return fmt.Errorf("deps: %q: want a name of letters, digits, '.', '_' or '-' (it becomes %s/<name>)", name, DepsMount)
+		if err := deps.CheckName(name); err != nil {
+			return err
 		}
 		if _, err := ipfsfetch.ParseCID(c); err != nil {
 			return fmt.Errorf("deps.%s: %w", name, err)

@@ -52,7 +52,7 @@ func TestParseRecipeErrors(t *testing.T) {
 		{"ram", strings.Replace(goodRecipe, `ram = "1G"`, `ram = "1GB"`, 1), "ram: size"},
 		{"ram not 4K", strings.Replace(goodRecipe, `ram = "1G"`, `ram = "5K"`, 1), "multiple of 4K"},
 		{"env key", strings.Replace(goodRecipe, `GOOS = "wasip1"`, `"GO OS" = "wasip1"`, 1), `env: "GO OS" is not a variable name`},
-		{"dep name", strings.Replace(goodRecipe, `gomod = `, `"../x" = `, 1), `deps: "../x"`},
+		{"dep name", strings.Replace(goodRecipe, `gomod = `, `"../x" = `, 1), `deps: dependency name "../x"`},
 		{"dep cid", strings.Replace(goodRecipe, `"bafybeibn3ykinie6ww55wdmrrsijgj4rzwq3q6w4bo6rh5gf2jutmipvca"`, `"not-a-cid"`, 1), "deps.gomod"},
 		{"exclude pattern", "exclude = [\"[\"]\n" + goodRecipe, `exclude "["`},
 	}

@@ -201,25 +201,11 @@ func overrideRecipe(r *builder.Recipe, image string, env, deps []string, workdir
 	if image != "" {
 		r.Image = image
 	}
-	if r.Env == nil {
-		r.Env = map[string]string{}
+	if err := setPairs(&r.Env, "--env", "KEY=VALUE", env); err != nil {
+		return err
 	}
-	for _, kv := range env {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return fmt.Errorf("--env %q: want KEY=VALUE", kv)
-		}
-		r.Env[k] = v
-	}
-	if r.Deps == nil {
-		r.Deps = map[string]string{}
-	}
-	for _, kv := range deps {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return fmt.Errorf("--dep %q: want NAME=CID", kv)
-		}
-		r.Deps[k] = v
+	if err := setPairs(&r.Deps, "--dep", "NAME=CID", deps); err != nil {
+		return err
 	}
 	if workdir != "" {
 		r.Workdir = workdir
@@ -237,6 +223,21 @@ func overrideRecipe(r *builder.Recipe, image string, env, deps []string, workdir
 		r.Command = argv
 	}
 	return r.Check()
+}
+
+// setPairs sets each KEY=VALUE of kvs (from flag, spelled want) in *m.
+func setPairs(m *map[string]string, flag, want string, kvs []string) error {
+	if *m == nil {
+		*m = map[string]string{}
+	}
+	for _, kv := range kvs {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return fmt.Errorf("%s %q: want %s", flag, kv, want)
+		}
+		(*m)[k] = v
+	}
+	return nil
 }
 
 // buildError maps a failed build or rebuild to its exit status.
