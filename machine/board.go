@@ -3,6 +3,7 @@ package machine
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/reprovm/reprovm/machine/internal/bus"
 	"github.com/reprovm/reprovm/machine/internal/dev"
@@ -49,10 +50,12 @@ type Drive struct {
 // finisher and stops the hart.
 type power struct {
 	h     *hart.Hart
+	off   bool // the guest has powered off or reset the machine
 	state Stop
 }
 
 func (p *power) PowerOff(code int, reset bool) {
+	p.off = true
 	if reset {
 		p.state = Stop{Reason: StopReset}
 	} else {
@@ -100,7 +103,9 @@ func (m *Machine) attachDevices(cfg Config) error {
 			}
 		}
 		maps = append(maps, mapping{fmt.Sprintf("virtio%d", i), dev.VirtioSlotBase(i), dev.VirtioStride, slot})
+		m.virtio = append(m.virtio, slot)
 	}
+	m.drives = slices.Clone(cfg.Drives)
 	for _, d := range maps {
 		if err := m.bus.Map(d.name, d.base, d.size, d.d); err != nil {
 			return fmt.Errorf("attach %s: %w", d.name, err)

@@ -39,6 +39,9 @@ type Machine struct {
 	uart  *dev.UART
 	power *power
 	dtb   []byte // the device tree of the last Boot
+
+	drives []Drive           // as configured, for snapshots
+	virtio []*dev.VirtioMMIO // the transport slots, in order
 }
 
 // runChunk is how many instructions run between checks of the context.
@@ -81,8 +84,14 @@ func (m *Machine) WatchToHost(addr uint64) { m.hart.SetWatch(addr) }
 
 // Run executes until a stop condition or until maxInsns more instructions
 // have retired (maxInsns = 0: no limit). It checks ctx between chunks of
-// instructions; cancellation does not change what the guest computes.
+// instructions; cancellation does not change what the guest computes. Nor
+// does the budget: running n instructions and then m gives the same state
+// as running n+m at once. A machine the guest has powered off or reset
+// stays stopped: Run returns that stop again without running anything.
 func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
+	if m.power.off {
+		return m.power.state, nil
+	}
 	end := m.hart.Instret() + maxInsns
 	if maxInsns == 0 || end < maxInsns {
 		end = ^uint64(0)

@@ -129,6 +129,10 @@ type block struct {
 	space  [0x14]byte // configuration space: capacity, size_max, seg_max, geometry
 	buf    []byte
 	header [16]byte
+	// written has a bit per WrittenChunk bytes of the disk that the guest
+	// wrote (or that a snapshot restored), allocated on the first write;
+	// a snapshot carries those chunks (see SaveWritten).
+	written []uint64
 }
 
 // NewVirtioBlock returns a virtio-mmio slot holding a block device that
@@ -228,6 +232,8 @@ func (b *block) transfer(c *chain, sector, off, n uint64, write bool) byte {
 		if write {
 			if err = c.readOut(off+done, p); err == nil {
 				_, err = b.cfg.Disk.WriteAt(p, pos)
+				// Even a failed write may have changed part of the range.
+				b.markWritten(pos, len(p))
 			}
 		} else {
 			var k int
