@@ -119,6 +119,10 @@ func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
 	}
 }
 
+// PoweredOff reports whether the guest has powered the machine off or
+// asked for a reset, and the stop Run returned then.
+func (m *Machine) PoweredOff() (Stop, bool) { return m.power.state, m.power.off }
+
 // Instret is the number of instructions retired since New.
 func (m *Machine) Instret() uint64 { return m.hart.Instret() }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
+	"runtime"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -118,7 +119,7 @@ func (m *Machine) SaveSnapshot(w io.Writer, note []byte) error {
 		return fmt.Errorf("save snapshot: %w", err)
 	}
 	zw, err := zstd.NewWriter(w,
-		zstd.WithEncoderLevel(zstd.SpeedDefault),
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
 		zstd.WithEncoderConcurrency(1),
 		zstd.WithEncoderCRC(true),
 		zstd.WithWindowSize(zstdWindow),
@@ -250,14 +251,20 @@ var zeroPage [pageSize]byte
 
 // writeRAM writes the RAM section: a bitmap with a bit per 4 KiB page
 // (bit i%8 of byte i/8 for page i) set for the pages that are not all
-// zero, then those pages in order. Untouched RAM reads as zero, so a
-// freshly booted machine with gigabytes of RAM costs only what it used.
+// zero, then those pages in order. A machine with gigabytes of RAM costs
+// only the pages its guest used, and the host's page tables say which
+// pages were never touched (bus.TouchedPages), so those are not even read.
 func (m *Machine) writeRAM(w io.Writer) error {
+	defer runtime.KeepAlive(m) // RAM is unmapped when the bus is garbage
 	ram := m.bus.RAM
 	pages := len(ram) / pageSize
+	touched := m.bus.TouchedPages()
 	bitmap := make([]byte, (pages+7)/8)
 	var n uint64
 	for p := range pages {
+		if touched != nil && touched[p/64]>>(p%64)&1 == 0 {
+			continue
+		}
 		if !bytes.Equal(ram[p*pageSize:(p+1)*pageSize], zeroPage[:]) {
 			bitmap[p/8] |= 1 << (p % 8)
 			n++
@@ -554,6 +561,7 @@ func (m *Machine) readSections(r io.Reader, info *SnapshotInfo) error {
 
 // readRAM reads the RAM section into the machine's zeroed RAM.
 func (m *Machine) readRAM(s *sectionReader) error {
+	defer runtime.KeepAlive(m)
 	ram := m.bus.RAM
 	pages := uint64(len(ram) / pageSize)
 	bmLen := (pages + 7) / 8

@@ -28,6 +28,7 @@ type Bus struct {
 	RAM     []byte // guest RAM; RAM[0] is at RAMBase
 	RAMBase uint64
 	regions []region // sorted by base, non-overlapping
+	mapped  bool     // RAM is a private anonymous mapping (see newRAM)
 }
 
 // New returns a bus with size bytes of zeroed RAM at base. Untouched RAM

@@ -21,6 +21,7 @@ func newRAM(b *Bus, size uint64) error {
 		return fmt.Errorf("map %d bytes of guest RAM: %w", size, err)
 	}
 	b.RAM = mem
+	b.mapped = true
 	runtime.AddCleanup(b, func(m []byte) { _ = syscall.Munmap(m) }, mem)
 	return nil
 }
