@@ -83,6 +83,22 @@ type RunSpec struct {
 	DTBOut   string // write the device tree here
 
 	Fetcher *images.Fetcher // nil: a default one (cache under the user cache dir)
+
+	// SaveSnapshot, if set, is a file the machine's state is written to
+	// (through a temporary file and a rename): when the retired-instruction
+	// count reaches SnapshotAt, after which the run stops (Result.Paused),
+	// or when the guest powers off or resets, if SnapshotAt is 0 or that
+	// comes first.
+	SaveSnapshot string
+	SnapshotAt   uint64
+	// FromSnapshot, if set, resumes the run from a snapshot SaveSnapshot
+	// wrote instead of booting. The spec must describe the same run: the
+	// same Argv, Env, Dir, Inputs (the same files; a writable one in the
+	// state it had before the first run), Image or Root, boot files,
+	// kernel command line and RAMSize (see snapshot.go for what is
+	// checked). MaxInsns still counts from boot, and the console shows
+	// only what the guest prints after the snapshot.
+	FromSnapshot string
 }
 
 // Result is what a run produced.
@@ -92,6 +108,9 @@ type Result struct {
 	Instret     uint64 // retired instructions, boot to power-off
 	InitInstret uint64 // retired instructions before the first one of /init
 	Wall        time.Duration
+	// Paused says the run stopped at RunSpec.SnapshotAt instructions after
+	// saving its snapshot; ExitStatus and Files are then unset.
+	Paused bool
 }
 
 // Error reports a run that did not end with the command's exit status.
@@ -111,8 +130,12 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// Run boots the machine and runs spec's command.
+// Run boots the machine (or resumes it from spec.FromSnapshot) and runs
+// spec's command.
 func Run(ctx context.Context, spec RunSpec) (*Result, error) {
+	if spec.SnapshotAt != 0 && spec.SaveSnapshot == "" {
+		return nil, fmt.Errorf("run: an instruction count to snapshot at (%d) without a file to save the snapshot to", spec.SnapshotAt)
+	}
 	var image *images.Image
 	if spec.Image != "" {
 		var err error
@@ -183,12 +206,20 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		console = &lineWriter{w: spec.Console}
 		defer console.Flush()
 	}
-	m, err := machine.New(machine.Config{RAMSize: ram, Console: consoleOrNil(console), Drives: drives})
-	if err != nil {
-		return nil, err
-	}
-	if err := m.Boot(*boot); err != nil {
-		return nil, err
+	cfg := machine.Config{RAMSize: ram, Console: consoleOrNil(console), Drives: drives}
+	note := runNote(boot)
+	var m *machine.Machine
+	if spec.FromSnapshot != "" {
+		if m, err = restoreSnapshot(spec.FromSnapshot, cfg, note); err != nil {
+			return nil, err
+		}
+	} else {
+		if m, err = machine.New(cfg); err != nil {
+			return nil, err
+		}
+		if err := m.Boot(*boot); err != nil {
+			return nil, err
+		}
 	}
 	if spec.DTBOut != "" {
 		if err := WriteFileAtomic(spec.DTBOut, m.DeviceTree()); err != nil {
@@ -199,11 +230,32 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if maxInsns == 0 {
 		maxInsns = DefaultMaxInsns
 	}
+	end := maxInsns
+	if spec.SnapshotAt != 0 {
+		if at := m.Instret(); spec.SnapshotAt <= at {
+			return nil, fmt.Errorf("run: asked to snapshot at %d instructions, but the machine is already at %d", spec.SnapshotAt, at)
+		}
+		end = min(end, spec.SnapshotAt)
+	}
 	start := time.Now()
-	stop, err := m.Run(ctx, maxInsns)
+	stop, err := runTo(ctx, m, end)
 	wall := time.Since(start)
 	if err != nil {
 		return nil, fmt.Errorf("run: %w", err)
+	}
+	if stop.Reason == machine.StopLimit && spec.SnapshotAt != 0 && m.Instret() == spec.SnapshotAt {
+		if console != nil {
+			console.Flush()
+		}
+		if err := saveSnapshot(spec.SaveSnapshot, m, note); err != nil {
+			return nil, err
+		}
+		return &Result{Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall, Paused: true}, nil
+	}
+	if spec.SaveSnapshot != "" && (stop.Reason == machine.StopPowerOff || stop.Reason == machine.StopReset) {
+		if err := saveSnapshot(spec.SaveSnapshot, m, note); err != nil {
+			return nil, err
+		}
 	}
 	fail := func(reason string) error {
 		return &Error{Reason: reason, Console: lastLines(m.ConsoleTail(), 20), Instret: m.Instret(), Limit: stop.Reason == machine.StopLimit}
@@ -225,6 +277,20 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		return nil, fail(fmt.Sprintf("read the output drive: %v", err))
 	}
 	return &Result{ExitStatus: status, Files: files, Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall}, nil
+}
+
+// runTo runs m until its retired-instruction count reaches end (counted
+// from boot, so a resumed run keeps the budget of the whole run) or it
+// stops. A machine already at end returns StopLimit without running, or
+// the power-off it stopped with.
+func runTo(ctx context.Context, m *machine.Machine, end uint64) (machine.Stop, error) {
+	if stop, off := m.PoweredOff(); off {
+		return stop, nil
+	}
+	if n := m.Instret(); n < end {
+		return m.Run(ctx, end-n)
+	}
+	return machine.Stop{Reason: machine.StopLimit}, nil
 }
 
 // bootImages reads the boot chain (the image's, the pinned one, or the
