@@ -111,6 +111,10 @@ type Result struct {
 	// Paused says the run stopped at RunSpec.SnapshotAt instructions after
 	// saving its snapshot; ExitStatus and Files are then unset.
 	Paused bool
+	// StartInstret is where this run started: 0 after a boot, the
+	// snapshot's count after a resume. Wall covers the instructions from
+	// there to Instret.
+	StartInstret uint64
 }
 
 // Error reports a run that did not end with the command's exit status.
@@ -237,6 +241,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		}
 		end = min(end, spec.SnapshotAt)
 	}
+	startInstret := m.Instret()
 	start := time.Now()
 	stop, err := runTo(ctx, m, end)
 	wall := time.Since(start)
@@ -250,7 +255,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		if err := saveSnapshot(spec.SaveSnapshot, m, note); err != nil {
 			return nil, err
 		}
-		return &Result{Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall, Paused: true}, nil
+		return &Result{Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall, Paused: true, StartInstret: startInstret}, nil
 	}
 	if spec.SaveSnapshot != "" && (stop.Reason == machine.StopPowerOff || stop.Reason == machine.StopReset) {
 		if err := saveSnapshot(spec.SaveSnapshot, m, note); err != nil {
@@ -276,7 +281,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if err != nil {
 		return nil, fail(fmt.Sprintf("read the output drive: %v", err))
 	}
-	return &Result{ExitStatus: status, Files: files, Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall}, nil
+	return &Result{ExitStatus: status, Files: files, Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall, StartInstret: startInstret}, nil
 }
 
 // runTo runs m until its retired-instruction count reaches end (counted

@@ -45,6 +45,20 @@ input drives at /mnt/0, /mnt/1, ... and an empty /out; files it leaves in
 /out are copied to --out. Two runs of the same command give the same
 console output, instruction count and /out files.
 
+--save-snapshot FILE saves the machine's complete state (registers,
+devices, the RAM pages in use, what the guest wrote to its drives) to FILE
+when the guest powers off, or, with --snapshot-at N, when N instructions
+have retired since boot; the run then stops there and exits 0.
+--from-snapshot FILE resumes such a run in a fresh machine instead of
+booting: give the same command and flags (--drive files unchanged, a :rw
+one as it was before the first run; --ram, --image, --env, --workdir and
+the expert flags as before). reprovm refuses a snapshot of a different
+command, image, boot chain, RAM size or drive layout, or of another
+emulator version. The resumed run prints only what the guest prints after
+the snapshot, and ends with the same console output, /out files and
+instruction count as a run that was never interrupted; --max-insns still
+counts from boot.
+
 Exit status in this mode: the command's own (0-255), or
   124  the guest did not power off within --max-insns instructions
   125  reprovm could not run it (missing boot file, kernel panic, bad flags)
@@ -67,6 +81,8 @@ Exit status with --elf:
 			exitOK, exitTestFailed, exitLimit, exitError, exitInterrupted),
 		Example: `  reprovm run -- sh -c 'echo hello; uname -m'
   reprovm run --drive src.img --out out -- sh -c 'sha256sum /mnt/0/* > /out/sum.txt'
+  reprovm run --save-snapshot boot.snap --snapshot-at 400000000 -- sh -c 'echo hello'
+  reprovm run --from-snapshot boot.snap -- sh -c 'echo hello'
   reprovm run --elf rv64ui-p-add
   reprovm run --elf demo.elf --ram 64M --max-insns 1000000`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,6 +94,9 @@ Exit status with --elf:
 			}
 			if len(args) > 0 {
 				return fmt.Errorf("--elf runs a test program and takes no command, got %q", args)
+			}
+			if f.vm.saveSnapshot != "" || f.vm.fromSnapshot != "" || f.vm.snapshotAt != 0 {
+				return fmt.Errorf("--save-snapshot, --snapshot-at and --from-snapshot are for running a command in Linux, not with --elf")
 			}
 			if !cmd.Flags().Changed("ram") {
 				f.ram = machine.DefaultRAMSize

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,6 +33,9 @@ type vmFlags struct {
 	env                      []string
 	dir                      string
 	image                    string
+	saveSnapshot             string
+	snapshotAt               uint64
+	fromSnapshot             string
 }
 
 // addVMFlags registers the Linux-mode flags on cmd.
@@ -48,6 +52,9 @@ func addVMFlags(cmd *cobra.Command, v *vmFlags) {
 	fl.StringVar(&v.firmware, "firmware", "", "expert: use this OpenSBI fw_dynamic.bin `FILE` instead of the pinned one")
 	fl.StringVar(&v.appendArgs, "append", "", "expert: add `ARGS` to the kernel command line")
 	fl.StringVar(&v.dtbOut, "dtb-out", "", "expert: write the machine's device tree blob to `FILE`")
+	fl.StringVar(&v.saveSnapshot, "save-snapshot", "", "write the machine's state to `FILE` at power-off, or at --snapshot-at")
+	fl.Uint64Var(&v.snapshotAt, "snapshot-at", 0, "with --save-snapshot: stop when `N` instructions have retired (counted from boot) and save the snapshot then")
+	fl.StringVar(&v.fromSnapshot, "from-snapshot", "", "resume from a snapshot `FILE` instead of booting; give the same command, --drive, --image, --env, --workdir, --ram and expert flags as the run that saved it")
 }
 
 // runVM boots Linux and runs argv, exiting with its status.
@@ -72,6 +79,13 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		Append:   f.vm.appendArgs,
 		DTBOut:   f.vm.dtbOut,
 		Fetcher:  &images.Fetcher{Progress: cmd.ErrOrStderr()},
+
+		SaveSnapshot: f.vm.saveSnapshot,
+		SnapshotAt:   f.vm.snapshotAt,
+		FromSnapshot: f.vm.fromSnapshot,
+	}
+	if f.vm.snapshotAt != 0 && f.vm.saveSnapshot == "" {
+		return &statusError{code: exitVMFailed, msg: "--snapshot-at needs --save-snapshot FILE"}
 	}
 	if f.maxInsns == 0 {
 		spec.MaxInsns = unlimitedInsns
@@ -83,8 +97,9 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		}
 		spec.Image = dir
 	}
+	console := &lineEnd{w: cmd.ErrOrStderr()}
 	if !f.vm.quiet {
-		spec.Console = cmd.ErrOrStderr()
+		spec.Console = console
 	}
 	for _, d := range f.vm.drives {
 		in, err := parseDrive(d)
@@ -105,8 +120,24 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		}
 		return &statusError{code: code, msg: err.Error()}
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: exit status %d; retired %d instructions in %.3fs (%.1f MIPS)\n",
-		res.ExitStatus, res.Instret, res.Wall.Seconds(), mips(res.Instret, res.Wall))
+	if console.mid { // a run paused in the middle of a console line
+		fmt.Fprintln(cmd.ErrOrStderr())
+	}
+	ran := res.Instret - res.StartInstret
+	resumed := ""
+	if res.StartInstret != 0 {
+		resumed = fmt.Sprintf(" (%d after the snapshot)", ran)
+	}
+	if res.Paused {
+		fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: snapshot at %d instructions%s written to %s (resume with --from-snapshot) after %.3fs (%.1f MIPS)\n",
+			res.Instret, resumed, f.vm.saveSnapshot, res.Wall.Seconds(), mips(ran, res.Wall))
+		return nil
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: exit status %d; retired %d instructions%s in %.3fs (%.1f MIPS)\n",
+		res.ExitStatus, res.Instret, resumed, res.Wall.Seconds(), mips(ran, res.Wall))
+	if f.vm.saveSnapshot != "" {
+		fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: snapshot at power-off written to %s\n", f.vm.saveSnapshot)
+	}
 	if f.vm.out != "" {
 		if err := extractOut(f.vm.out, res.Files); err != nil {
 			return &statusError{code: exitVMFailed, msg: err.Error()}
@@ -116,6 +147,20 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		return &statusError{code: res.ExitStatus}
 	}
 	return nil
+}
+
+// lineEnd passes the guest console on and remembers whether it stopped in
+// the middle of a line, so that reprovm's own report starts a line.
+type lineEnd struct {
+	w   io.Writer
+	mid bool
+}
+
+func (l *lineEnd) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		l.mid = p[len(p)-1] != '\n'
+	}
+	return l.w.Write(p)
 }
 
 // parseDrive parses --drive PATH[:ro|:rw].
