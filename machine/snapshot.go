@@ -427,7 +427,7 @@ func restore(r io.Reader, cfg Config) (*Machine, error) {
 		return nil, err
 	}
 	defer zr.Close()
-	if err := m.readSections(zr, info); err != nil {
+	if err := m.readSections(zr); err != nil {
 		return nil, err
 	}
 	if m.hart.Instret() != info.Instret || m.power.off != info.PoweredOff {
@@ -476,11 +476,16 @@ func (s *sectionReader) small(tag uint32, max uint64) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := make([]byte, n)
-	if _, err := io.ReadFull(s.r, b); err != nil {
-		return nil, fmt.Errorf("section %s: %w", sectionName(tag), noEOF(err))
+	// Read what is there rather than allocate what the length claims: a
+	// lying length costs no more memory than the data behind it.
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(io.LimitReader(s.r, int64(n))); err != nil {
+		return nil, fmt.Errorf("section %s: %w", sectionName(tag), err)
 	}
-	return b, nil
+	if uint64(buf.Len()) != n {
+		return nil, fmt.Errorf("section %s: %w", sectionName(tag), io.ErrUnexpectedEOF)
+	}
+	return buf.Bytes(), nil
 }
 
 func sectionName(tag uint32) string {
@@ -492,7 +497,7 @@ func sectionName(tag uint32) string {
 	return fmt.Sprintf("#%d", tag)
 }
 
-func (m *Machine) readSections(r io.Reader, info *SnapshotInfo) error {
+func (m *Machine) readSections(r io.Reader) error {
 	s := &sectionReader{r: r}
 	pages := uint64(len(m.bus.RAM) / pageSize)
 	parts := []struct {

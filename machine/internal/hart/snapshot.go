@@ -215,6 +215,7 @@ func (h *Hart) checkState() error {
 		what string
 		bad  bool
 	}{
+		{"instret", h.instret >= 1<<63}, // centuries at any speed; keeps instret+budget from wrapping
 		{"x0", h.X[0] != 0},
 		{"pc", h.PC&1 != 0},
 		{"privilege", h.Priv != PrivU && h.Priv != PrivS && h.Priv != PrivM},
