@@ -2,6 +2,7 @@ package builder
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -45,6 +46,11 @@ type BuildSpec struct {
 	// Bootargs, if set, replaces DefaultBootargs (a verification repeats
 	// the stamp's).
 	Bootargs string
+	// ToolVersion, if set, is the reprovm version the stamp records
+	// instead of this one's: a verification restamps with the version
+	// that made the published file, since that field says who built it,
+	// not who checked it.
+	ToolVersion string
 	// Console receives the guest console as the build runs; nil for none.
 	Console io.Writer
 	// Progress receives what the host is doing; nil for none.
@@ -173,7 +179,7 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 	logSum := sha256.Sum256(log.Bytes())
 	st := &meta.Stamp{
 		Format:   meta.FormatVersion,
-		Reprovm:  version.Version,
+		Reprovm:  cmp.Or(spec.ToolVersion, version.Version),
 		Emulator: machine.EmulatorVersion,
 		Image:    imageCID.String(),
 		Source:   meta.Source{CID: source.String()},

@@ -12,6 +12,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/internal/version"
 	"github.com/reprovm/reprovm/ipfsfetch"
 	"github.com/reprovm/reprovm/machine"
 	"github.com/reprovm/reprovm/meta"
@@ -83,6 +84,9 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 		git = &Git{URL: st.Source.GitURL, Commit: st.Source.GitCommit}
 	}
 	v := &Verification{Stamp: st, Output: out}
+	if st.Reprovm != version.Version {
+		v.Notes = append(v.Notes, fmt.Sprintf("the file was built by reprovm %s; this is reprovm %s (the rebuild's stamp records %s, as the original does)", st.Reprovm, version.Version, st.Reprovm))
+	}
 	if st.Emulator != machine.EmulatorVersion {
 		v.Notes = append(v.Notes, fmt.Sprintf("the stamp was made with emulator %s; this reprovm has %s", st.Emulator, machine.EmulatorVersion))
 	}
@@ -104,15 +108,16 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 		return nil, fmt.Errorf("verify: the stamp's recipe: %w", err)
 	}
 	built, err := Build(ctx, BuildSpec{
-		Recipe:   r,
-		Source:   source,
-		Git:      git,
-		Inputs:   spec.Inputs,
-		Fetcher:  spec.Fetcher,
-		Formats:  pub.Formats,
-		Bootargs: st.Machine.Bootargs,
-		Console:  spec.Console,
-		Progress: spec.Progress,
+		Recipe:      r,
+		Source:      source,
+		Git:         git,
+		Inputs:      spec.Inputs,
+		Fetcher:     spec.Fetcher,
+		Formats:     pub.Formats,
+		Bootargs:    st.Machine.Bootargs,
+		ToolVersion: st.Reprovm,
+		Console:     spec.Console,
+		Progress:    spec.Progress,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify: rebuild: %w", err)

@@ -108,6 +108,23 @@ func TestBuildVerify(t *testing.T) {
 		strings.Count(r.stdout, "OK --expect") != 4 || !strings.Contains(r.stdout, "matches the rebuilt module without reprovm's stamp") {
 		t.Fatalf("verify: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
+	// A file built by another reprovm version verifies: the rebuild's
+	// stamp records the original builder's version, with a note.
+	other := *st
+	other.Reprovm = "0.0.9"
+	older, err := meta.StampWasm(tinyWasm, &other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	olderPath := filepath.Join(t.TempDir(), "older.wasm")
+	if err := os.WriteFile(olderPath, older, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r = runCLI(ctx, "verify", "--quiet", "--store", store, olderPath)
+	if r.code != 0 || !strings.Contains(r.stderr, "the file was built by reprovm 0.0.9") {
+		t.Errorf("verify of another version's file: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
 	// A wrong --expect is a mismatch.
 	r = runCLI(ctx, "verify", "--quiet", "--store", store, filepath.Join(out, "m.wasm"), "--expect", "sha256:"+strings.Repeat("0", 64))
 	if r.code != exitBuildFailed || !strings.Contains(r.stdout, "MISMATCH --expect sha256:000") {
