@@ -107,7 +107,7 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 
 	source := spec.Source
 	if !source.Defined() {
-		if source, err = spec.Inputs.Store.Import(ctx, spec.SourceDir, ipfsfetch.ImportOptions{Exclude: r.SourceExcludes()}); err != nil {
+		if source, err = r.ImportSource(ctx, spec.Inputs.Store, spec.SourceDir); err != nil {
 			return nil, fmt.Errorf("build: source: %w", err)
 		}
 	} else if err := spec.Inputs.Obtain(ctx, "source", source); err != nil {

@@ -2,7 +2,6 @@ package builder
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -55,11 +54,7 @@ func ResolveImage(ctx context.Context, ref string, src Sources, f *images.Fetche
 		}
 	}
 	var tried []string
-	err = src.Store.Complete(ctx, c)
-	if err != nil && len(src.Gateways) > 0 {
-		err = src.Obtain(ctx, "image", c)
-	}
-	if err == nil {
+	if err := src.Obtain(ctx, "image", c); err == nil {
 		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 			return "", cid.Undef, err
 		}
@@ -126,7 +121,7 @@ func readCIDFile(path string) (cid.Cid, error) {
 	}
 	c, err := ipfsfetch.ParseCID(strings.TrimSpace(string(b)))
 	if err != nil {
-		return cid.Undef, errors.Join(fmt.Errorf("%s", path), err)
+		return cid.Undef, fmt.Errorf("%s: %w", path, err)
 	}
 	return c, nil
 }

@@ -2,18 +2,20 @@ package builder
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/ipfs/go-cid"
 
 	"github.com/reprovm/reprovm/builder/deps"
+	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
@@ -170,6 +172,12 @@ func (r *Recipe) SourceExcludes() []string {
 	return append([]string{DefaultOutDir}, r.Exclude...)
 }
 
+// ImportSource imports the project directory dir into store as a build of
+// r sees it: .git, DefaultOutDir and r's exclude patterns left out.
+func (r *Recipe) ImportSource(ctx context.Context, store *ipfsfetch.Store, dir string) (cid.Cid, error) {
+	return store.Import(ctx, dir, ipfsfetch.ImportOptions{Exclude: r.SourceExcludes()})
+}
+
 // RAMBytes returns the guest RAM size of the build.
 func (r *Recipe) RAMBytes() uint64 {
 	if r.RAM == "" {
@@ -196,14 +204,7 @@ func (r *Recipe) Dir() string {
 }
 
 // EnvList returns the recipe's environment as sorted KEY=VALUE entries.
-func (r *Recipe) EnvList() []string {
-	l := make([]string, 0, len(r.Env))
-	for k, v := range r.Env {
-		l = append(l, k+"="+v)
-	}
-	sort.Strings(l)
-	return l
-}
+func (r *Recipe) EnvList() []string { return images.EnvPairs(r.Env) }
 
 // DepNames returns the dependency names, sorted.
 func (r *Recipe) DepNames() []string {

@@ -145,13 +145,13 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 // stamp's source; a different tree is not an error, the stamp's CID is
 // then obtained elsewhere.
 func importSrc(ctx context.Context, store *ipfsfetch.Store, dir string, want cid.Cid) (string, error) {
-	exclude := (&Recipe{}).SourceExcludes()
-	if r, err := LoadRecipe(filepath.Join(dir, RecipeFile)); err == nil {
-		exclude = r.SourceExcludes()
+	r := &Recipe{}
+	if rr, err := LoadRecipe(filepath.Join(dir, RecipeFile)); err == nil {
+		r = rr
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", fmt.Errorf("verify: --src %s: %w", dir, err)
 	}
-	c, err := store.Import(ctx, dir, ipfsfetch.ImportOptions{Exclude: exclude})
+	c, err := r.ImportSource(ctx, store, dir)
 	if err != nil {
 		return "", fmt.Errorf("verify: --src %s: %w", dir, err)
 	}

@@ -211,9 +211,14 @@ func ReadManifest(dir string) (*Manifest, error) {
 
 // EnvList returns the image's environment as KEY=VALUE entries sorted by
 // key, the form a job's environment takes.
-func (m *Manifest) EnvList() []string {
-	l := make([]string, 0, len(m.Env))
-	for k, v := range m.Env {
+func (m *Manifest) EnvList() []string { return EnvPairs(m.Env) }
+
+// EnvPairs returns env as KEY=VALUE entries sorted by key, the form a
+// job's environment takes, in an order that does not depend on map
+// iteration. Recipes use it too.
+func EnvPairs(env map[string]string) []string {
+	l := make([]string, 0, len(env))
+	for k, v := range env {
 		l = append(l, k+"="+v)
 	}
 	sort.Strings(l)
