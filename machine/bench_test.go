@@ -29,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -78,14 +79,18 @@ func BenchmarkGuest(b *testing.B) {
 				qemuTime = benchTimeQEMU(b, b.TempDir(), prog)
 			}
 			var insns, runs uint64
-			var elapsed time.Duration
+			var elapsed, cpu time.Duration
 			for b.Loop() {
-				n, d := benchRun(b, prog)
+				n, d, c := benchRun(b, prog)
 				insns += n
 				elapsed += d
+				cpu += c
 				runs++
 			}
 			b.ReportMetric(float64(insns)/elapsed.Seconds()/1e6, "MIPS")
+			if cpu > 0 {
+				b.ReportMetric(float64(insns)/cpu.Seconds()/1e6, "cpu-MIPS")
+			}
 			b.ReportMetric(float64(insns/runs)/1e6, "Minsns/op")
 			if qemuTime > 0 {
 				b.ReportMetric(float64(qemuTime)/1e6, "qemu-ms/op")
@@ -102,8 +107,8 @@ func TestBenchProgramsDeterministic(t *testing.T) {
 	for _, w := range benchWorkloads {
 		t.Run(w.name, func(t *testing.T) {
 			prog := w.build(t, t.TempDir(), true)
-			first, _ := benchRun(t, prog)
-			second, _ := benchRun(t, prog)
+			first, _, _ := benchRun(t, prog)
+			second, _, _ := benchRun(t, prog)
 			if first != second {
 				t.Fatalf("instret differs between runs: %d then %d", first, second)
 			}
@@ -125,8 +130,9 @@ func TestBenchProgramsOnQEMU(t *testing.T) {
 
 // benchRun runs prog on a fresh machine until it writes tohost, checks that
 // it passed with the expected result, and returns the retired instructions
-// and the time Run took. Machine set-up is outside a benchmark's timer.
-func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration) {
+// and the wall and thread CPU time Run took. Machine set-up is outside a
+// benchmark's timer.
+func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration, time.Duration) {
 	tb.Helper()
 	b, _ := tb.(*testing.B)
 	if b != nil {
@@ -144,9 +150,11 @@ func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration) {
 	if b != nil {
 		b.StartTimer()
 	}
-	start := time.Now()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start, startCPU := time.Now(), threadCPU()
 	stop, err := m.Run(tb.Context(), benchMaxInsns)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), threadCPU()-startCPU
 	if err != nil {
 		tb.Fatalf("run: %v (pc %#x, %d instructions)", err, m.PC(), m.Instret())
 	}
@@ -163,7 +171,7 @@ func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration) {
 	case stop.ToHost != 1:
 		tb.Fatalf("tohost %#x, want 1 (pass); code %#x", stop.ToHost, stop.ToHost>>1)
 	}
-	return m.Instret(), elapsed
+	return m.Instret(), elapsed, cpu
 }
 
 func benchSymbol(tb testing.TB, img *machine.ELFImage, name string) uint64 {

@@ -82,11 +82,12 @@ type tlbEntry struct {
 	code *codePage // fetch TLB only
 }
 
-// codePage is the decode cache of one physical RAM page: a slot for every
-// 2-byte position, decoded on first execution. Stores to the page clear the
-// slots they touch (see codeWritten).
+// codePage is the decode cache of one physical RAM page: the block that
+// starts at each 2-byte position, decoded on first execution (see
+// block.go). Stores to the page drop the blocks they touch (see
+// codeWritten).
 type codePage struct {
-	insts  [pageSize / 2]rv.Inst
+	blocks [pageSize / 2]*block
 	off    uint64 // RAM offset of the page
 	writes int    // stores seen since the page was decoded (see codeDropWrites)
 }
@@ -122,7 +123,9 @@ type Hart struct {
 	code       []*codePage // by RAM page number
 	cur        *codePage   // decode cache of the page at curVPage
 	curVPage   uint64
-	crossPage  rv.Inst // an instruction that spans two pages, decoded per use
+	crossBlock block   // an instruction that spans two pages, decoded per use
+	crossUop   [1]uop  // crossBlock's storage
+	slowInst   rv.Inst // a load or store handed to execSlow
 
 	// Pending trap, set by the function that detected it.
 	trapCause, trapVal uint64
@@ -138,6 +141,11 @@ type Hart struct {
 	// watch is the physical address of a 64-bit tohost word, or 0.
 	watch  uint64
 	ToHost uint64
+
+	// Reference turns the fast paths off: every block holds one
+	// instruction and every load and store goes through execSlow. Results
+	// must not change; tests compare the two modes. Set it before Run.
+	Reference bool
 
 	// UserECallStops makes an ecall from U-mode stop Run (StopECall) instead
 	// of trapping, for harnesses that emulate system calls.

@@ -2,8 +2,6 @@ package hart
 
 import (
 	"encoding/binary"
-
-	"github.com/reprovm/reprovm/machine/internal/rv"
 )
 
 // PTE bits (privileged spec §4.3.1).
@@ -208,31 +206,6 @@ func (h *Hart) ramWritten(off, n uint64) {
 // its decode cache is dropped: a page that was code and became data (a
 // reused physical page) must not keep every store on the slow path.
 const codeDropWrites = 256
-
-// codeWritten forgets the decoded instructions of cp that overlap the
-// written bytes [off, off+n), including a 4-byte instruction starting two
-// bytes before them. The slot being executed may be cleared; the executor
-// holds its own pointer, so the instruction completes as decoded.
-func (h *Hart) codeWritten(cp *codePage, off, n uint64) {
-	cp.writes++
-	if cp.writes > codeDropWrites {
-		h.code[cp.off>>pageShift] = nil
-		for i := range h.tlb[accFetch] {
-			if h.tlb[accFetch][i].code == cp {
-				h.tlb[accFetch][i] = tlbEntry{tag: noPage}
-			}
-		}
-		if h.cur == cp {
-			h.curVPage = noPage
-		}
-		return
-	}
-	lo := max(off, cp.off+2) - 2
-	hi := min(off+n, cp.off+pageSize)
-	for a := lo &^ 1; a < hi; a += 2 {
-		cp.insts[(a-cp.off)>>1] = rv.Inst{}
-	}
-}
 
 // WrittenByDevice tells the hart that a device wrote guest RAM at physical
 // address pa, so caches of that memory are dropped.

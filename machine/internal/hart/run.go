@@ -1,7 +1,6 @@
 package hart
 
 import (
-	"encoding/binary"
 	"math/bits"
 
 	"github.com/reprovm/reprovm/machine/internal/rv"
@@ -15,292 +14,287 @@ import (
 // can change what is pending or enabled (CSR writes, xRET, traps, device
 // stores). So an interrupt is taken at the same instruction on every run.
 //
-// The loop executes the hot integer subset inline, with the pc in a local
-// variable, and hands everything else to execSlow: system and FP
-// instructions, atomics, and loads and stores whose TLB fast path misses.
-// The fast paths repeat those of mem.go (load64 etc.) by hand, because the
-// compiler will not inline them here. h.PC is only up to date outside the
-// inline cases, so it is written back before every call that reads it.
+// The loop executes one block (block.go) at a time: as many of its
+// instructions as fit before nextEvent, the hot integer subset inline. A
+// block's last instruction may be a branch or jump (inline) or anything
+// else (execSlow). A load or store whose TLB fast path misses also goes to
+// execSlow, and then the block ends there: execSlow may trap, change
+// privilege or translation, or store to code, so the next block is looked
+// up afresh. Only execSlow stores to pages with decoded code
+// (storeCacheable), so a block never runs stale code. The fast paths repeat
+// those of mem.go (load64 etc.) by hand, because the compiler will not
+// inline them here.
 func (h *Hart) Run(limit uint64) StopReason {
 	h.limit = limit
 	h.recheck()
 	x := &h.X
-	pc := h.PC
 	for {
 		if h.instret >= h.nextEvent {
-			h.PC = pc
 			if r := h.event(); r != StopNone {
 				return r
 			}
-			pc = h.PC
 			continue
 		}
+		pc := h.PC
 		if pc&^pageMask != h.curVPage {
 			if !h.fetchPage(pc) {
-				h.PC = pc
 				h.takeTrap()
-				pc = h.PC
 				continue
 			}
 		}
-		in := &h.cur.insts[pc&pageMask>>1]
-	dispatch:
-		npc := pc + uint64(in.Len)
-		imm := uint64(int64(in.Imm))
-		switch in.Op {
-		case rv.OpUndecoded:
-			// First execution of this slot: decode it and dispatch again.
-			// An instruction that spans two pages is never cached; decode
-			// returns h.crossPage for it instead of the slot.
-			d, ok := h.decode(pc, in)
-			if !ok {
-				h.PC = pc
+		b := h.cur.blocks[pc&pageMask>>1]
+		if b == nil {
+			var ok bool
+			if b, ok = h.buildBlock(pc); !ok {
 				h.takeTrap()
-				pc = h.PC
 				continue
 			}
-			in = d
-			goto dispatch
-		case rv.OpLUI:
-			x[in.Rd&31] = imm
-		case rv.OpAUIPC:
-			x[in.Rd&31] = pc + imm
-		case rv.OpJAL:
-			x[in.Rd&31] = npc
-			npc = pc + imm
-		case rv.OpJALR:
-			t := (x[in.Rs1&31] + imm) &^ 1
-			x[in.Rd&31] = npc
-			npc = t
-		case rv.OpBEQ:
-			if x[in.Rs1&31] == x[in.Rs2&31] {
-				npc = pc + imm
-			}
-		case rv.OpBNE:
-			if x[in.Rs1&31] != x[in.Rs2&31] {
-				npc = pc + imm
-			}
-		case rv.OpBLT:
-			if int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]) {
-				npc = pc + imm
-			}
-		case rv.OpBGE:
-			if int64(x[in.Rs1&31]) >= int64(x[in.Rs2&31]) {
-				npc = pc + imm
-			}
-		case rv.OpBLTU:
-			if x[in.Rs1&31] < x[in.Rs2&31] {
-				npc = pc + imm
-			}
-		case rv.OpBGEU:
-			if x[in.Rs1&31] >= x[in.Rs2&31] {
-				npc = pc + imm
-			}
-		case rv.OpLB:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
-				x[in.Rd&31] = uint64(int8(ld8(e.page, va&pageMask)))
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLH:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
-				x[in.Rd&31] = uint64(int16(ld16(e.page, va&pageMask)))
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLW:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
-				x[in.Rd&31] = uint64(int32(ld32(e.page, va&pageMask)))
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLD:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 {
-				x[in.Rd&31] = ld64(e.page, va&pageMask)
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLBU:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
-				x[in.Rd&31] = ld8(e.page, va&pageMask)
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLHU:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
-				x[in.Rd&31] = ld16(e.page, va&pageMask)
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLWU:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
-				x[in.Rd&31] = ld32(e.page, va&pageMask)
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpSB:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] {
-				st8(e.page, va&pageMask, x[in.Rs2&31])
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpSH:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-2 {
-				st16(e.page, va&pageMask, x[in.Rs2&31])
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpSW:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-4 {
-				st32(e.page, va&pageMask, x[in.Rs2&31])
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpSD:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-8 {
-				st64(e.page, va&pageMask, x[in.Rs2&31])
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpADDI:
-			x[in.Rd&31] = x[in.Rs1&31] + imm
-		case rv.OpSLTI:
-			x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(imm))
-		case rv.OpSLTIU:
-			x[in.Rd&31] = b2u(x[in.Rs1&31] < imm)
-		case rv.OpXORI:
-			x[in.Rd&31] = x[in.Rs1&31] ^ imm
-		case rv.OpORI:
-			x[in.Rd&31] = x[in.Rs1&31] | imm
-		case rv.OpANDI:
-			x[in.Rd&31] = x[in.Rs1&31] & imm
-		case rv.OpSLLI:
-			x[in.Rd&31] = x[in.Rs1&31] << (imm & 63)
-		case rv.OpSRLI:
-			x[in.Rd&31] = x[in.Rs1&31] >> (imm & 63)
-		case rv.OpSRAI:
-			x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (imm & 63))
-		case rv.OpADD:
-			x[in.Rd&31] = x[in.Rs1&31] + x[in.Rs2&31]
-		case rv.OpSUB:
-			x[in.Rd&31] = x[in.Rs1&31] - x[in.Rs2&31]
-		case rv.OpSLL:
-			x[in.Rd&31] = x[in.Rs1&31] << (x[in.Rs2&31] & 63)
-		case rv.OpSLT:
-			x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]))
-		case rv.OpSLTU:
-			x[in.Rd&31] = b2u(x[in.Rs1&31] < x[in.Rs2&31])
-		case rv.OpXOR:
-			x[in.Rd&31] = x[in.Rs1&31] ^ x[in.Rs2&31]
-		case rv.OpSRL:
-			x[in.Rd&31] = x[in.Rs1&31] >> (x[in.Rs2&31] & 63)
-		case rv.OpSRA:
-			x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (x[in.Rs2&31] & 63))
-		case rv.OpOR:
-			x[in.Rd&31] = x[in.Rs1&31] | x[in.Rs2&31]
-		case rv.OpAND:
-			x[in.Rd&31] = x[in.Rs1&31] & x[in.Rs2&31]
-		case rv.OpADDIW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] + imm)
-		case rv.OpSLLIW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] << (imm & 31))
-		case rv.OpSRLIW:
-			x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (imm & 31)))
-		case rv.OpSRAIW:
-			x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (imm & 31)))
-		case rv.OpADDW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] + x[in.Rs2&31])
-		case rv.OpSUBW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] - x[in.Rs2&31])
-		case rv.OpSLLW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] << (x[in.Rs2&31] & 31))
-		case rv.OpSRLW:
-			x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
-		case rv.OpSRAW:
-			x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
-		case rv.OpFENCE, rv.OpFENCEI:
-			// One in-order hart: memory is always coherent, and stores drop
-			// stale decoded code themselves (see codePageFor).
-		case rv.OpMUL:
-			x[in.Rd&31] = x[in.Rs1&31] * x[in.Rs2&31]
-		case rv.OpMULH:
-			x[in.Rd&31] = mulh(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpMULHSU:
-			x[in.Rd&31] = mulhsu(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpMULHU:
-			x[in.Rd&31], _ = bits.Mul64(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpDIV:
-			x[in.Rd&31] = div(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpDIVU:
-			x[in.Rd&31] = divu(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpREM:
-			x[in.Rd&31] = rem(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpREMU:
-			x[in.Rd&31] = remu(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpMULW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] * x[in.Rs2&31])
-		case rv.OpDIVW:
-			x[in.Rd&31] = sext32(div(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
-		case rv.OpDIVUW:
-			x[in.Rd&31] = sext32(divu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
-		case rv.OpREMW:
-			x[in.Rd&31] = sext32(rem(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
-		case rv.OpREMUW:
-			x[in.Rd&31] = sext32(remu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
-		default:
-			h.PC = pc
-			h.execSlow(in)
-			pc = h.PC
-			continue
 		}
-		pc = npc
-		h.instret++
+		uops := b.uops
+		if left := h.nextEvent - h.instret; uint64(len(uops)) > left {
+			uops = uops[:left]
+		}
+		base := pc &^ pageMask
+		npc := base + uint64(b.end)
+		for i := range uops {
+			in := &uops[i]
+			imm := uint64(int64(in.Imm))
+			switch in.Op {
+			case opNop:
+			case rv.OpLUI:
+				x[in.Rd&31] = imm
+			case rv.OpAUIPC:
+				x[in.Rd&31] = base + uint64(in.Off) + imm
+			case rv.OpJAL:
+				pc := base + uint64(in.Off)
+				x[in.Rd&31] = pc + uint64(in.Len)
+				npc = pc + imm
+			case rv.OpJALR:
+				t := (x[in.Rs1&31] + imm) &^ 1
+				x[in.Rd&31] = npc
+				npc = t
+			case rv.OpBEQ:
+				if x[in.Rs1&31] == x[in.Rs2&31] {
+					npc = base + uint64(in.Off) + imm
+				}
+			case rv.OpBNE:
+				if x[in.Rs1&31] != x[in.Rs2&31] {
+					npc = base + uint64(in.Off) + imm
+				}
+			case rv.OpBLT:
+				if int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]) {
+					npc = base + uint64(in.Off) + imm
+				}
+			case rv.OpBGE:
+				if int64(x[in.Rs1&31]) >= int64(x[in.Rs2&31]) {
+					npc = base + uint64(in.Off) + imm
+				}
+			case rv.OpBLTU:
+				if x[in.Rs1&31] < x[in.Rs2&31] {
+					npc = base + uint64(in.Off) + imm
+				}
+			case rv.OpBGEU:
+				if x[in.Rs1&31] >= x[in.Rs2&31] {
+					npc = base + uint64(in.Off) + imm
+				}
+			case rv.OpLB:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
+					x[in.Rd&31] = uint64(int8(ld8(e.page, va&pageMask)))
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpLH:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
+					x[in.Rd&31] = uint64(int16(ld16(e.page, va&pageMask)))
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpLW:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
+					x[in.Rd&31] = uint64(int32(ld32(e.page, va&pageMask)))
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpLD:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 {
+					x[in.Rd&31] = ld64(e.page, va&pageMask)
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpLBU:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
+					x[in.Rd&31] = ld8(e.page, va&pageMask)
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpLHU:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
+					x[in.Rd&31] = ld16(e.page, va&pageMask)
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpLWU:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
+					x[in.Rd&31] = ld32(e.page, va&pageMask)
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpSB:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] {
+					st8(e.page, va&pageMask, x[in.Rs2&31])
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpSH:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-2 {
+					st16(e.page, va&pageMask, x[in.Rs2&31])
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpSW:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-4 {
+					st32(e.page, va&pageMask, x[in.Rs2&31])
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpSD:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-8 {
+					st64(e.page, va&pageMask, x[in.Rs2&31])
+				} else {
+					h.slowAt(base, in, i)
+					goto next
+				}
+			case rv.OpADDI:
+				x[in.Rd&31] = x[in.Rs1&31] + imm
+			case rv.OpSLTI:
+				x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(imm))
+			case rv.OpSLTIU:
+				x[in.Rd&31] = b2u(x[in.Rs1&31] < imm)
+			case rv.OpXORI:
+				x[in.Rd&31] = x[in.Rs1&31] ^ imm
+			case rv.OpORI:
+				x[in.Rd&31] = x[in.Rs1&31] | imm
+			case rv.OpANDI:
+				x[in.Rd&31] = x[in.Rs1&31] & imm
+			case rv.OpSLLI:
+				x[in.Rd&31] = x[in.Rs1&31] << (imm & 63)
+			case rv.OpSRLI:
+				x[in.Rd&31] = x[in.Rs1&31] >> (imm & 63)
+			case rv.OpSRAI:
+				x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (imm & 63))
+			case rv.OpADD:
+				x[in.Rd&31] = x[in.Rs1&31] + x[in.Rs2&31]
+			case rv.OpSUB:
+				x[in.Rd&31] = x[in.Rs1&31] - x[in.Rs2&31]
+			case rv.OpSLL:
+				x[in.Rd&31] = x[in.Rs1&31] << (x[in.Rs2&31] & 63)
+			case rv.OpSLT:
+				x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]))
+			case rv.OpSLTU:
+				x[in.Rd&31] = b2u(x[in.Rs1&31] < x[in.Rs2&31])
+			case rv.OpXOR:
+				x[in.Rd&31] = x[in.Rs1&31] ^ x[in.Rs2&31]
+			case rv.OpSRL:
+				x[in.Rd&31] = x[in.Rs1&31] >> (x[in.Rs2&31] & 63)
+			case rv.OpSRA:
+				x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (x[in.Rs2&31] & 63))
+			case rv.OpOR:
+				x[in.Rd&31] = x[in.Rs1&31] | x[in.Rs2&31]
+			case rv.OpAND:
+				x[in.Rd&31] = x[in.Rs1&31] & x[in.Rs2&31]
+			case rv.OpADDIW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] + imm)
+			case rv.OpSLLIW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] << (imm & 31))
+			case rv.OpSRLIW:
+				x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (imm & 31)))
+			case rv.OpSRAIW:
+				x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (imm & 31)))
+			case rv.OpADDW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] + x[in.Rs2&31])
+			case rv.OpSUBW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] - x[in.Rs2&31])
+			case rv.OpSLLW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] << (x[in.Rs2&31] & 31))
+			case rv.OpSRLW:
+				x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
+			case rv.OpSRAW:
+				x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
+			case rv.OpMUL:
+				x[in.Rd&31] = x[in.Rs1&31] * x[in.Rs2&31]
+			case rv.OpMULH:
+				x[in.Rd&31] = mulh(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpMULHSU:
+				x[in.Rd&31] = mulhsu(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpMULHU:
+				x[in.Rd&31], _ = bits.Mul64(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpDIV:
+				x[in.Rd&31] = div(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpDIVU:
+				x[in.Rd&31] = divu(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpREM:
+				x[in.Rd&31] = rem(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpREMU:
+				x[in.Rd&31] = remu(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpMULW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] * x[in.Rs2&31])
+			case rv.OpDIVW:
+				x[in.Rd&31] = sext32(div(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
+			case rv.OpDIVUW:
+				x[in.Rd&31] = sext32(divu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
+			case rv.OpREMW:
+				x[in.Rd&31] = sext32(rem(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
+			case rv.OpREMUW:
+				x[in.Rd&31] = sext32(remu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
+			default: // opSlow
+				h.PC = base + uint64(in.Off)
+				h.instret += uint64(i)
+				h.execSlow(&b.term)
+				goto next
+			}
+		}
+		// The whole of uops retired. A branch or jump, the last of a
+		// block, has set npc; a block cut short by nextEvent goes on
+		// after its last executed instruction.
+		h.instret += uint64(len(uops))
+		if len(uops) < len(b.uops) {
+			last := &uops[len(uops)-1]
+			npc = base + uint64(last.Off) + uint64(last.Len)
+		}
+		h.PC = npc
 		x[0] = 0
+	next:
 	}
+}
+
+// slowAt hands the load or store in, the i'th instruction of the block
+// on the page at base, to execSlow after its TLB fast path missed.
+func (h *Hart) slowAt(base uint64, in *uop, i int) {
+	h.PC = base + uint64(in.Off)
+	h.instret += uint64(i)
+	h.slowInst = in.inst()
+	h.execSlow(&h.slowInst)
 }
 
 // execSlow executes the instruction in at h.PC with every case handled:
@@ -509,32 +503,6 @@ func (h *Hart) csrOp(in *rv.Inst) bool {
 	}
 	h.X[in.Rd] = old
 	return true
-}
-
-// decode fills the decode-cache slot for pc. An instruction whose second
-// half lies on the next page is decoded into h.crossPage on every
-// execution instead, since that page may be remapped independently.
-func (h *Hart) decode(pc uint64, slot *rv.Inst) (*rv.Inst, bool) {
-	off := h.cur.off | pc&pageMask
-	lo := uint32(binary.LittleEndian.Uint16(h.ram[off:]))
-	if lo&3 != 3 {
-		*slot = rv.DecodeCompressed(uint16(lo))
-		return slot, true
-	}
-	if pc&pageMask != pageSize-2 {
-		*slot = rv.Decode(lo | uint32(binary.LittleEndian.Uint16(h.ram[off+2:]))<<16)
-		return slot, true
-	}
-	pa, ok := h.translate(pc+2, accFetch)
-	if !ok {
-		return nil, false
-	}
-	off2, ok := h.bus.InRAM(pa, 2)
-	if !ok {
-		return nil, h.raise(excInsnAccess, pc+2)
-	}
-	h.crossPage = rv.Decode(lo | uint32(binary.LittleEndian.Uint16(h.ram[off2:]))<<16)
-	return &h.crossPage, true
 }
 
 func b2u(b bool) uint64 {
