@@ -81,6 +81,9 @@ type RunSpec struct {
 	// DefaultBootargs and Append (a verification repeats a stamp's).
 	Bootargs string
 	DTBOut   string // write the device tree here
+	// Reference runs the interpreter with its fast paths off
+	// (machine.Config.Reference): slower, with the same results.
+	Reference bool
 
 	Fetcher *images.Fetcher // nil: a default one (cache under the user cache dir)
 
@@ -210,7 +213,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		console = &lineWriter{w: spec.Console}
 		defer console.Flush()
 	}
-	cfg := machine.Config{RAMSize: ram, Console: consoleOrNil(console), Drives: drives}
+	cfg := machine.Config{RAMSize: ram, Console: consoleOrNil(console), Drives: drives, Reference: spec.Reference}
 	note := runNote(boot)
 	var m *machine.Machine
 	if spec.FromSnapshot != "" {

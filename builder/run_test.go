@@ -14,9 +14,10 @@ import (
 	"github.com/reprovm/reprovm/images/initramfs"
 )
 
-// TestRunDeterministic runs the same command twice and requires identical
-// console bytes, retired-instruction counts, exit status and /out files.
-// The command reads a read-only drive, writes two files and uses the
+// TestRunDeterministic runs the same command twice, the second time with
+// the interpreter's fast paths off (RunSpec.Reference), and requires
+// identical console bytes, retired-instruction counts, exit status and /out
+// files. The command reads a read-only drive, writes two files and uses the
 // guest's clock and entropy, which must also come out the same.
 func TestRunDeterministic(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "in.img")
@@ -34,6 +35,7 @@ func TestRunDeterministic(t *testing.T) {
 	}
 	for i := range runs {
 		spec.Console = &runs[i].console
+		spec.Reference = i == 1
 		res, err := Run(context.Background(), spec)
 		if err != nil {
 			t.Fatalf("run %d: %v", i, err)

@@ -23,6 +23,12 @@ type Config struct {
 	Console io.Writer
 	// Drives are the virtio block devices, at most VirtioSlots.
 	Drives []Drive
+	// Reference turns the interpreter's fast paths off: one instruction per
+	// decoded block and every load and store through the fully checked
+	// path. It is slow, and changes no result (the retired-instruction
+	// count, console, memory and interrupts are the same); tests use it to
+	// show that.
+	Reference bool
 }
 
 // StopReason says why Run returned.

@@ -48,8 +48,9 @@ const benchDir = "testdata/bench"
 // benchProgram is a built benchmark: a bare-metal ELF whose `result` word
 // must end up holding want, and which then writes 1 to tohost.
 type benchProgram struct {
-	elf  []byte
-	want uint64
+	elf       []byte
+	want      uint64
+	reference bool // run with machine.Config.Reference
 }
 
 // benchWorkload builds one program at a full (benchmark) or small (test) size.
@@ -101,16 +102,20 @@ func BenchmarkGuest(b *testing.B) {
 }
 
 // TestBenchProgramsDeterministic runs each benchmark program, at a small
-// size, twice on fresh machines: both runs must pass their self-check, leave
-// the host-computed result in memory, and retire the same instructions.
+// size, three times on fresh machines, the last with the interpreter's fast
+// paths off (machine.Config.Reference): every run must pass its
+// self-check, leave the host-computed result in memory, and retire the same
+// instructions.
 func TestBenchProgramsDeterministic(t *testing.T) {
 	for _, w := range benchWorkloads {
 		t.Run(w.name, func(t *testing.T) {
 			prog := w.build(t, t.TempDir(), true)
 			first, _, _ := benchRun(t, prog)
 			second, _, _ := benchRun(t, prog)
-			if first != second {
-				t.Fatalf("instret differs between runs: %d then %d", first, second)
+			prog.reference = true
+			third, _, _ := benchRun(t, prog)
+			if first != second || first != third {
+				t.Fatalf("instret differs between runs: %d, %d, then %d with the fast paths off", first, second, third)
 			}
 			t.Logf("%d instructions", first)
 		})
@@ -138,7 +143,7 @@ func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration, time.Dur
 	if b != nil {
 		b.StopTimer()
 	}
-	m, err := machine.New(machine.Config{})
+	m, err := machine.New(machine.Config{Reference: prog.reference})
 	if err != nil {
 		tb.Fatal(err)
 	}

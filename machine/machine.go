@@ -61,6 +61,7 @@ func New(cfg Config) (*Machine, error) {
 		return nil, fmt.Errorf("new machine: %w", err)
 	}
 	m := &Machine{bus: b, hart: hart.New(b, RAMBase)}
+	m.hart.Reference = cfg.Reference
 	if err := m.attachDevices(cfg); err != nil {
 		return nil, fmt.Errorf("new machine: %w", err)
 	}
