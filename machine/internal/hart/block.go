@@ -53,10 +53,17 @@ const (
 
 // block is a run of decoded instructions; see the comment above.
 type block struct {
-	uops []uop
-	term rv.Inst // the whole decode of an opSlow last instruction
-	ctl  bool    // the last instruction is a branch or jump
-	end  uint16  // page offset just past the last instruction
+	uops  []uop
+	term  rv.Inst // the whole decode of an opSlow last instruction
+	ctl   bool    // the last instruction is a branch or jump
+	dead  bool    // dropped from its page by a store (see codeWritten)
+	end   uint16  // page offset just past the last instruction
+	// link caches the blocks that ran after this one on the same page:
+	// [0] after falling through or not taking the branch, [1] after
+	// taking it (or a JAL). Both targets are fixed page offsets, so a
+	// link holds whatever the virtual address of the page; Run checks
+	// dead before use.
+	link [2]*block
 }
 
 // inst rebuilds the rv.Inst of a uop, for execSlow. Only loads and stores
@@ -209,6 +216,7 @@ func (h *Hart) codeWritten(cp *codePage, off, n uint64) {
 	for a := lo &^ 1; a < hi; a += 2 {
 		s := (a - cp.off) >> 1
 		if b := cp.blocks[s]; b != nil && cp.off+uint64(b.end) > off {
+			b.dead = true
 			cp.blocks[s] = nil
 		}
 	}

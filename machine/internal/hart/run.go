@@ -2,6 +2,7 @@ package hart
 
 import (
 	"math/bits"
+	"unsafe"
 
 	"github.com/reprovm/reprovm/machine/internal/rv"
 )
@@ -28,26 +29,33 @@ func (h *Hart) Run(limit uint64) StopReason {
 	h.limit = limit
 	h.recheck()
 	x := &h.X
+	// next, if not nil, is the block at h.PC, found through the last
+	// block's links without looking at the page.
+	var next *block
 	for {
 		if h.instret >= h.nextEvent {
+			next = nil
 			if r := h.event(); r != StopNone {
 				return r
 			}
 			continue
 		}
 		pc := h.PC
-		if pc&^pageMask != h.curVPage {
-			if !h.fetchPage(pc) {
-				h.takeTrap()
-				continue
-			}
-		}
-		b := h.cur.blocks[pc&pageMask>>1]
+		b := next
+		next = nil
 		if b == nil {
-			var ok bool
-			if b, ok = h.buildBlock(pc); !ok {
-				h.takeTrap()
-				continue
+			if pc&^pageMask != h.curVPage {
+				if !h.fetchPage(pc) {
+					h.takeTrap()
+					continue
+				}
+			}
+			if b = h.cur.blocks[pc&pageMask>>1]; b == nil {
+				var ok bool
+				if b, ok = h.buildBlock(pc); !ok {
+					h.takeTrap()
+					continue
+				}
 			}
 		}
 		uops := b.uops
@@ -56,8 +64,17 @@ func (h *Hart) Run(limit uint64) StopReason {
 		}
 		base := pc &^ pageMask
 		npc := base + uint64(b.end)
-		for i := range uops {
-			in := &uops[i]
+		// taken says which of b.link leads on: 0 after falling through,
+		// 1 after a taken branch or a jump to a fixed target, 2 after a
+		// jump through a register (not linked).
+		taken := 0
+		// Walk the uops by pointer: indexing costs two address
+		// computations per instruction that the compiler does not keep
+		// across the jump table.
+		first := unsafe.Pointer(unsafe.SliceData(uops))
+		end := unsafe.Add(first, uintptr(len(uops))*unsafe.Sizeof(uop{}))
+		for p := first; p != end; p = unsafe.Add(p, unsafe.Sizeof(uop{})) {
+			in := (*uop)(p)
 			imm := uint64(int64(in.Imm))
 			switch in.Op {
 			case opNop:
@@ -69,121 +86,129 @@ func (h *Hart) Run(limit uint64) StopReason {
 				pc := base + uint64(in.Off)
 				x[in.Rd&31] = pc + uint64(in.Len)
 				npc = pc + imm
+				taken = 1
 			case rv.OpJALR:
 				t := (x[in.Rs1&31] + imm) &^ 1
 				x[in.Rd&31] = npc
 				npc = t
+				taken = 2
 			case rv.OpBEQ:
 				if x[in.Rs1&31] == x[in.Rs2&31] {
 					npc = base + uint64(in.Off) + imm
+					taken = 1
 				}
 			case rv.OpBNE:
 				if x[in.Rs1&31] != x[in.Rs2&31] {
 					npc = base + uint64(in.Off) + imm
+					taken = 1
 				}
 			case rv.OpBLT:
 				if int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]) {
 					npc = base + uint64(in.Off) + imm
+					taken = 1
 				}
 			case rv.OpBGE:
 				if int64(x[in.Rs1&31]) >= int64(x[in.Rs2&31]) {
 					npc = base + uint64(in.Off) + imm
+					taken = 1
 				}
 			case rv.OpBLTU:
 				if x[in.Rs1&31] < x[in.Rs2&31] {
 					npc = base + uint64(in.Off) + imm
+					taken = 1
 				}
 			case rv.OpBGEU:
 				if x[in.Rs1&31] >= x[in.Rs2&31] {
 					npc = base + uint64(in.Off) + imm
+					taken = 1
 				}
 			case rv.OpLB:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
 					x[in.Rd&31] = uint64(int8(ld8(e.page, va&pageMask)))
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpLH:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
 					x[in.Rd&31] = uint64(int16(ld16(e.page, va&pageMask)))
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpLW:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
 					x[in.Rd&31] = uint64(int32(ld32(e.page, va&pageMask)))
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpLD:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 {
 					x[in.Rd&31] = ld64(e.page, va&pageMask)
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpLBU:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
 					x[in.Rd&31] = ld8(e.page, va&pageMask)
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpLHU:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
 					x[in.Rd&31] = ld16(e.page, va&pageMask)
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpLWU:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
 					x[in.Rd&31] = ld32(e.page, va&pageMask)
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpSB:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] {
 					st8(e.page, va&pageMask, x[in.Rs2&31])
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpSH:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-2 {
 					st16(e.page, va&pageMask, x[in.Rs2&31])
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpSW:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-4 {
 					st32(e.page, va&pageMask, x[in.Rs2&31])
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpSD:
 				va := x[in.Rs1&31] + imm
 				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-8 {
 					st64(e.page, va&pageMask, x[in.Rs2&31])
 				} else {
-					h.slowAt(base, in, i)
-					goto next
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
 				}
 			case rv.OpADDI:
 				x[in.Rd&31] = x[in.Rs1&31] + imm
@@ -269,30 +294,42 @@ func (h *Hart) Run(limit uint64) StopReason {
 				x[in.Rd&31] = sext32(remu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
 			default: // opSlow
 				h.PC = base + uint64(in.Off)
-				h.instret += uint64(i)
+				h.instret += uint64(len(uops) - 1) // the last of its block
 				h.execSlow(&b.term)
-				goto next
+				goto slow
 			}
 		}
 		// The whole of uops retired. A branch or jump, the last of a
 		// block, has set npc; a block cut short by nextEvent goes on
 		// after its last executed instruction.
 		h.instret += uint64(len(uops))
+		x[0] = 0
 		if len(uops) < len(b.uops) {
 			last := &uops[len(uops)-1]
-			npc = base + uint64(last.Off) + uint64(last.Len)
+			h.PC = base + uint64(last.Off) + uint64(last.Len)
+			continue
 		}
 		h.PC = npc
-		x[0] = 0
-	next:
+		if taken < 2 {
+			// Chain to the next block: a fixed target on this page, so
+			// the page's decode cache and translation are still current
+			// (nothing that could change them ran inline).
+			if l := b.link[taken]; l != nil && !l.dead {
+				next = l
+			} else if npc&^pageMask == base {
+				next = h.cur.blocks[npc&pageMask>>1]
+				b.link[taken] = next
+			}
+		}
+	slow:
 	}
 }
 
 // slowAt hands the load or store in, the i'th instruction of the block
 // on the page at base, to execSlow after its TLB fast path missed.
-func (h *Hart) slowAt(base uint64, in *uop, i int) {
+func (h *Hart) slowAt(base uint64, in *uop, i uint64) {
 	h.PC = base + uint64(in.Off)
-	h.instret += uint64(i)
+	h.instret += i
 	h.slowInst = in.inst()
 	h.execSlow(&h.slowInst)
 }
