@@ -53,11 +53,11 @@ const (
 
 // block is a run of decoded instructions; see the comment above.
 type block struct {
-	uops  []uop
-	term  rv.Inst // the whole decode of an opSlow last instruction
-	ctl   bool    // the last instruction is a branch or jump
-	dead  bool    // dropped from its page by a store (see codeWritten)
-	end   uint16  // page offset just past the last instruction
+	uops []uop
+	term rv.Inst // the whole decode of an opSlow last instruction
+	ctl  bool    // the last instruction is a branch or jump
+	dead bool    // dropped from its page by a store (see codeWritten)
+	end  uint16  // page offset just past the last instruction
 	// link caches the blocks that ran after this one on the same page:
 	// [0] after falling through or not taking the branch, [1] after
 	// taking it (or a JAL). Both targets are fixed page offsets, so a
