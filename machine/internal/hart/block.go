@@ -202,8 +202,8 @@ func (h *Hart) codeWritten(cp *codePage, off, n uint64) {
 	if cp.writes > codeDropWrites {
 		h.code[cp.off>>pageShift] = nil
 		for i := range h.tlb[accFetch] {
-			if h.tlb[accFetch][i].code == cp {
-				h.tlb[accFetch][i] = tlbEntry{tag: noPage}
+			if e := &h.tlb[accFetch][i]; e.tag != noPage && h.ramOff(e.page) == cp.off {
+				*e = tlbEntry{tag: noPage}
 			}
 		}
 		if h.cur == cp {

@@ -72,14 +72,14 @@ const (
 
 // tlbEntry caches one 4 KiB virtual page. tag is the page's virtual address
 // with the access key of accessKey in its low 12 bits, so entries made for
-// another privilege or another SUM/MXR setting never hit. off is the page's
-// offset in RAM and page points at it. Only RAM pages are cached; device pages always take the
-// slow path.
+// another privilege or another SUM/MXR setting never hit. page points at the
+// page in RAM (ramOff gives its offset). Only RAM pages are cached; device
+// pages always take the slow path. The entry is 16 bytes, two to a cache
+// line, because the TLB's host cache misses are a good part of a large
+// guest program's time (the in-guest Go build).
 type tlbEntry struct {
 	tag  uint64
 	page unsafe.Pointer // &ram[off], for the fast paths
-	off  uint64
-	code *codePage // fetch TLB only
 }
 
 // codePage is the decode cache of one physical RAM page: the block that
@@ -162,6 +162,11 @@ func New(b *bus.Bus, pc uint64) *Hart {
 	h.code = make([]*codePage, len(b.RAM)/pageSize)
 	h.Reset(pc)
 	return h
+}
+
+// ramOff returns the RAM offset of p, a pointer into h.ram.
+func (h *Hart) ramOff(p unsafe.Pointer) uint64 {
+	return uint64(uintptr(p) - uintptr(unsafe.Pointer(unsafe.SliceData(h.ram))))
 }
 
 // Reset puts the hart in M-mode at pc, with every register and CSR at its
