@@ -42,6 +42,8 @@ type Machine struct {
 
 	drives []Drive           // as configured, for snapshots
 	virtio []*dev.VirtioMMIO // the transport slots, in order
+
+	ram *ramTree // StateRoot's tree, made by its first call
 }
 
 // runChunk is how many instructions run between checks of the context.

@@ -151,6 +151,10 @@ type Hart struct {
 	// of trapping, for harnesses that emulate system calls.
 	UserECallStops bool
 
+	// dirty has a bit per RAM page that may have been written (dirty.go);
+	// nil unless TrackDirty was called.
+	dirty []uint64
+
 	stop      StopReason
 	limit     uint64 // Run returns when instret reaches it
 	nextEvent uint64 // instret at which Run must look at interrupts and stops

@@ -82,6 +82,9 @@ func (h *Hart) access(va uint64, size int, kind accessKind) (addr uint64, ram, o
 	}
 	if kind != accStore || h.storeCacheable(off>>pageShift) {
 		h.tlb[kind][va>>pageShift%tlbSize] = h.tlbEntryFor(va, kind, off)
+		if kind == accStore {
+			h.markDirty(off&^pageMask, pageSize)
+		}
 	}
 	return off, true, true
 }

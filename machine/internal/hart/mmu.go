@@ -182,6 +182,7 @@ func (h *Hart) codePageFor(off uint64) *codePage {
 // decoded instructions that the write touched, breaks an LR reservation on
 // the written granule, and notices writes to the watched tohost word.
 func (h *Hart) ramWritten(off, n uint64) {
+	h.markDirty(off, n)
 	for p := off >> pageShift; p <= (off+n-1)>>pageShift && p < uint64(len(h.code)); p++ {
 		if cp := h.code[p]; cp != nil {
 			h.codeWritten(cp, off, n)
