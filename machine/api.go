@@ -29,6 +29,9 @@ type Config struct {
 	// count, console, memory and interrupts are the same); tests use it to
 	// show that.
 	Reference bool
+	// RecordReads makes the machine note which byte ranges of each drive
+	// the guest reads and where the data went (DriveReads, PageSource).
+	RecordReads bool
 }
 
 // StopReason says why Run returned.

@@ -43,7 +43,8 @@ type Machine struct {
 	drives []Drive           // as configured, for snapshots
 	virtio []*dev.VirtioMMIO // the transport slots, in order
 
-	ram *ramTree // StateRoot's tree, made by its first call
+	ram   *ramTree // StateRoot's tree, made by its first call
+	reads *readLog // with Config.RecordReads
 }
 
 // runChunk is how many instructions run between checks of the context.
@@ -64,6 +65,9 @@ func New(cfg Config) (*Machine, error) {
 	}
 	m := &Machine{bus: b, hart: hart.New(b, RAMBase)}
 	m.hart.Reference = cfg.Reference
+	if cfg.RecordReads {
+		m.reads = &readLog{drives: make([][]Range, len(cfg.Drives)), pages: map[uint64]PageSource{}}
+	}
 	if err := m.attachDevices(cfg); err != nil {
 		return nil, fmt.Errorf("new machine: %w", err)
 	}
