@@ -150,3 +150,35 @@ func BenchmarkCheckpointOverhead(b *testing.B) {
 		})
 	}
 }
+
+// TestFindDivergenceNone runs FindDivergence on two copies of the same
+// program, which never differ, and on two machines that differ from the
+// start, which it must refuse.
+func TestFindDivergenceNone(t *testing.T) {
+	var prog benchProgram
+	for _, w := range benchWorkloads {
+		if w.name == "hashsort" {
+			prog = w.build(t, t.TempDir(), true)
+		}
+	}
+	cfg := func() machine.Config { return machine.Config{} }
+	a := &machine.Lockstep{M: loadBench(t, prog), Config: cfg}
+	b := &machine.Lockstep{M: loadBench(t, prog), Config: cfg}
+	var rounds int
+	d, err := machine.FindDivergence(context.Background(), a, b, 300_000, func(from, to, chunk uint64) { rounds++ })
+	if err != nil || d != nil {
+		t.Fatalf("identical runs: divergence %+v, err %v", d, err)
+	}
+	if a.M.Instret() != 300_000 || b.M.Instret() != 300_000 || rounds != 1 {
+		t.Fatalf("stopped at %d/%d after %d rounds, want 300000 and one round", a.M.Instret(), b.M.Instret(), rounds)
+	}
+
+	c := loadBench(t, prog)
+	if err := c.WritePhys(machine.RAMBase+1<<20, []byte{1}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = machine.FindDivergence(context.Background(), &machine.Lockstep{M: loadBench(t, prog), Config: cfg}, &machine.Lockstep{M: c, Config: cfg}, 1000, nil)
+	if err != machine.ErrAlreadyDiffer {
+		t.Fatalf("machines that differ from the start: err %v, want ErrAlreadyDiffer", err)
+	}
+}

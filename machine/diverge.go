@@ -1,0 +1,225 @@
+package machine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/reprovm/reprovm/machine/internal/hart"
+	"github.com/reprovm/reprovm/machine/internal/rv"
+)
+
+// Divergence says where two runs that were in the same state first came
+// apart: after Instret instructions both machines were in the same state,
+// and the next step (the instruction at PC, with any interrupt taken before
+// it) left them in different ones. Since the emulator is deterministic, two
+// runs can only come apart where something outside the machine state
+// reaches the guest: here, in practice, a read from an input drive whose
+// contents differ.
+type Divergence struct {
+	Instret uint64
+	PC      uint64
+	Priv    string // "M", "S" or "U"
+	Inst    string // the instruction at PC (rv.Format), "" if it could not be read
+	// Regs lists the integer and FP registers and the pc whose values
+	// differ after the step, A's then B's.
+	Regs []RegDiff
+	// Pages lists the RAM pages whose contents differ after the step.
+	Pages []PageDiff
+	// Which parts of the state root differ after the step.
+	Hart, Devices, RAM, Drives bool
+}
+
+// RegDiff is a register whose value differs between the two runs.
+type RegDiff struct {
+	Name string
+	A, B uint64
+}
+
+// PageDiff is a RAM page whose contents differ between the two runs, and
+// which drive data each last received by DMA (Config.RecordReads), if any.
+type PageDiff struct {
+	Addr   uint64 // guest-physical
+	Source [2]*PageSource
+}
+
+// Lockstep is one side of a divergence search: a machine, and the Config
+// to restore it with (called for every restore, so that writable drives
+// can start empty each time; see RestoreSnapshot).
+type Lockstep struct {
+	M      *Machine
+	Config func() Config
+}
+
+// ErrAlreadyDiffer reports that the two machines given to FindDivergence
+// are not in the same state to begin with.
+var ErrAlreadyDiffer = errors.New("the two machines are not in the same state at the start")
+
+// divergeFan is how many pieces each round of FindDivergence cuts its
+// span into.
+const divergeFan = 16
+
+// FindDivergence runs a and b, which must be in the same state (same
+// state root) at the same instret, forward in lockstep and narrows down the
+// first instruction after which their states differ. It compares state
+// roots (cheap: only written pages are hashed again) after every chunk of
+// instructions, rewinds both machines to the start of the chunk in which
+// they came apart (from in-memory snapshots), and repeats with chunks
+// divergeFan times smaller until a chunk is one instruction. The search
+// costs about (1 + 1/divergeFan + ...) times the instructions up to the
+// divergence, for each machine, plus two snapshots per round.
+//
+// It returns nil if the machines reach instret limit, or both stop (power
+// off), without differing. a.M and b.M are replaced by the machines the
+// search ends with. progress, if not nil, is told each round's span.
+func FindDivergence(ctx context.Context, a, b *Lockstep, limit uint64, progress func(from, to, chunk uint64)) (*Divergence, error) {
+	start := a.M.Instret()
+	if b.M.Instret() != start {
+		return nil, fmt.Errorf("find divergence: the machines are at %d and %d instructions", start, b.M.Instret())
+	}
+	if equal, _, err := sameState(a.M, b.M); err != nil {
+		return nil, err
+	} else if !equal {
+		return nil, ErrAlreadyDiffer
+	}
+	if limit <= start {
+		return nil, nil
+	}
+	chunk := uint64(1)
+	for chunk*divergeFan < limit-start {
+		chunk *= divergeFan
+	}
+	for {
+		from := a.M.Instret()
+		if progress != nil {
+			progress(from, min(limit, from+chunk*divergeFan), chunk)
+		}
+		var snapA, snapB bytes.Buffer
+		if chunk > 1 {
+			if err := a.M.SaveSnapshot(&snapA, nil); err != nil {
+				return nil, err
+			}
+			if err := b.M.SaveSnapshot(&snapB, nil); err != nil {
+				return nil, err
+			}
+		}
+		var pc uint64
+		var priv string
+		var inst string
+		for {
+			at := a.M.Instret()
+			if at >= limit {
+				return nil, nil
+			}
+			n := min(chunk, limit-at)
+			if chunk == 1 {
+				pc, priv, inst = a.M.PC(), privName(a.M.hart.Priv), ""
+				if in, ok := a.M.hart.PeekInst(pc); ok {
+					inst = rv.Format(in, pc)
+				}
+			}
+			_, err := a.M.Run(ctx, n)
+			if err != nil {
+				return nil, err
+			}
+			_, err = b.M.Run(ctx, n)
+			if err != nil {
+				return nil, err
+			}
+			equal, d, err := sameState(a.M, b.M)
+			if err != nil {
+				return nil, err
+			}
+			if !equal {
+				if chunk == 1 {
+					d.Instret, d.PC, d.Priv, d.Inst = at, pc, priv, inst
+					return d, nil
+				}
+				// Rewind both to the start of this chunk and look closer.
+				if a.M, err = rewind(ctx, snapA.Bytes(), a.Config, at-from); err != nil {
+					return nil, err
+				}
+				if b.M, err = rewind(ctx, snapB.Bytes(), b.Config, at-from); err != nil {
+					return nil, err
+				}
+				chunk /= divergeFan
+				break
+			}
+			if a.M.Instret() == at && b.M.Instret() == at {
+				return nil, nil // both stopped (powered off) in the same state
+			}
+		}
+	}
+}
+
+// rewind restores a snapshot and runs it n instructions on.
+func rewind(ctx context.Context, snapshot []byte, cfg func() Config, n uint64) (*Machine, error) {
+	m, err := RestoreSnapshot(bytes.NewReader(snapshot), cfg())
+	if err != nil {
+		return nil, fmt.Errorf("find divergence: rewind: %w", err)
+	}
+	if n > 0 {
+		if _, err := m.Run(ctx, n); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
+
+// sameState compares two machines by state root and, when they differ,
+// says how.
+func sameState(a, b *Machine) (bool, *Divergence, error) {
+	ra, err := a.StateRoot()
+	if err != nil {
+		return false, nil, err
+	}
+	rb, err := b.StateRoot()
+	if err != nil {
+		return false, nil, err
+	}
+	if ra.Root == rb.Root {
+		return true, nil, nil
+	}
+	d := &Divergence{Hart: ra.Hart != rb.Hart, Devices: ra.Devices != rb.Devices, RAM: ra.RAM != rb.RAM, Drives: ra.Drives != rb.Drives}
+	if a.hart.PC != b.hart.PC {
+		d.Regs = append(d.Regs, RegDiff{"pc", a.hart.PC, b.hart.PC})
+	}
+	for i := range 32 {
+		if a.hart.X[i] != b.hart.X[i] {
+			d.Regs = append(d.Regs, RegDiff{rv.RegName(i), a.hart.X[i], b.hart.X[i]})
+		}
+	}
+	for i := range 32 {
+		if a.hart.F[i] != b.hart.F[i] {
+			d.Regs = append(d.Regs, RegDiff{rv.FRegName(i), a.hart.F[i], b.hart.F[i]})
+		}
+	}
+	if d.RAM && a.ram != nil && b.ram != nil {
+		for p := range len(a.bus.RAM) / pageSize {
+			if p < len(b.bus.RAM)/pageSize && a.ram.tree.Leaf(p) != b.ram.tree.Leaf(p) {
+				pd := PageDiff{Addr: RAMBase + uint64(p)*pageSize}
+				for i, m := range []*Machine{a, b} {
+					if s, ok := m.PageSource(pd.Addr); ok {
+						pd.Source[i] = &s
+					}
+				}
+				d.Pages = append(d.Pages, pd)
+			}
+		}
+	}
+	return false, d, nil
+}
+
+// privName is the letter the privileged spec uses for p.
+func privName(p hart.Priv) string {
+	switch p {
+	case hart.PrivM:
+		return "M"
+	case hart.PrivS:
+		return "S"
+	case hart.PrivU:
+		return "U"
+	}
+	return fmt.Sprint(p)
+}

@@ -1,0 +1,81 @@
+package hart
+
+import (
+	"encoding/binary"
+
+	"github.com/reprovm/reprovm/machine/internal/rv"
+)
+
+// PeekInst decodes the instruction at virtual address pc as the hart would
+// fetch it now, without changing anything: no TLB fill, no A bit, no trap.
+// It is for reports (where two runs diverged), not for execution, and
+// returns false where a fetch would fault.
+func (h *Hart) PeekInst(pc uint64) (rv.Inst, bool) {
+	lo, ok := h.peekHalf(pc)
+	if !ok {
+		return rv.Inst{}, false
+	}
+	if lo&3 != 3 {
+		return rv.DecodeCompressed(lo), true
+	}
+	hi, ok := h.peekHalf(pc + 2)
+	if !ok {
+		return rv.Inst{}, false
+	}
+	return rv.Decode(uint32(lo) | uint32(hi)<<16), true
+}
+
+// peekHalf reads the 16 bits of instruction memory at va.
+func (h *Hart) peekHalf(va uint64) (uint16, bool) {
+	pa, ok := h.peekTranslate(va)
+	if !ok {
+		return 0, false
+	}
+	off, ok := h.bus.InRAM(pa, 2)
+	if !ok {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint16(h.ram[off:]), true
+}
+
+// peekTranslate is translate for a fetch, reading the page table only.
+func (h *Hart) peekTranslate(va uint64) (uint64, bool) {
+	satp := h.csr.satp
+	mode := satp >> 60
+	if h.Priv == PrivM || mode == satpBare {
+		return va, true
+	}
+	levels, vaBits := 3, uint(39)
+	if mode == satpSv48 {
+		levels, vaBits = 4, 48
+	}
+	if uint64(int64(va<<(64-vaBits))>>(64-vaBits)) != va {
+		return 0, false
+	}
+	table := (satp & (1<<44 - 1)) << pageShift
+	for i := levels - 1; i >= 0; i-- {
+		off, ok := h.bus.InRAM(table+(va>>(pageShift+9*uint(i))&511)*8, 8)
+		if !ok {
+			return 0, false
+		}
+		pte := binary.LittleEndian.Uint64(h.ram[off:])
+		if pte&pteV == 0 || pte&(pteR|pteW) == pteW || pte&pteReserved != 0 {
+			return 0, false
+		}
+		ppn := (pte & ptePPNMask) >> 10
+		if pte&(pteR|pteX) == 0 {
+			table = ppn << pageShift
+			continue
+		}
+		if pte&pteX == 0 {
+			return 0, false
+		}
+		low := uint64(1)<<(9*uint(i)) - 1
+		return (ppn|va>>pageShift&low)<<pageShift | va&pageMask, true
+	}
+	return 0, false
+}
+
+// CSR returns the value of CSR n as the hart would read it in M-mode, for
+// reports; false if there is no such CSR.
+func (h *Hart) CSR(n uint16) (uint64, bool) { return h.readCSR(n) }
