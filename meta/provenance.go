@@ -160,6 +160,9 @@ func Provenance(s *Stamp, subjects []Subject) ([]byte, error) {
 	if s.StateRoot != "" {
 		result["state_root"] = s.StateRoot
 	}
+	if s.TranscriptSHA256 != "" {
+		result["transcript_sha256"] = s.TranscriptSHA256
+	}
 	content, err := canonicalJSON(result)
 	if err != nil {
 		return nil, fmt.Errorf("provenance: %w", err)

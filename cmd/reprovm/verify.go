@@ -233,6 +233,9 @@ func printStamp(w io.Writer, name string, st *meta.Stripped) {
 	if s.StateRoot != "" {
 		fmt.Fprintf(w, "  state root    %s\n", s.StateRoot)
 	}
+	if s.TranscriptSHA256 != "" {
+		fmt.Fprintf(w, "  transcript    sha256 %s (a checkpoint every %d instructions)\n", s.TranscriptSHA256, s.Machine.CheckpointEvery)
+	}
 	for _, o := range s.Outputs {
 		fmt.Fprintf(w, "  output        %s  %d bytes  sha256 %s\n", o.Path, o.Size, o.SHA256)
 	}
