@@ -223,3 +223,53 @@ func privName(p hart.Priv) string {
 	}
 	return fmt.Sprint(p)
 }
+
+// commLen is the size of task_struct.comm (TASK_COMM_LEN, include/linux/sched.h).
+const commLen = 16
+
+// FindCommOffset finds where the kernel keeps a task's name in its
+// task_struct: it scans the first 16 KiB of the current task for name,
+// NUL-padded as the kernel stores it. The caller knows what is running
+// (the guest init, when it says it is ready) and keeps the offset to name
+// other tasks later (TaskName). The offset depends on the kernel build,
+// which is why it is found rather than known.
+func (m *Machine) FindCommOffset(name string) (int, bool) {
+	task, ok := m.hart.TaskPointer()
+	if !ok || len(name) == 0 || len(name) >= commLen {
+		return 0, false
+	}
+	const span = 16 << 10
+	buf := make([]byte, span)
+	if !m.hart.PeekData(task, buf) {
+		return 0, false
+	}
+	want := make([]byte, commLen)
+	copy(want, name)
+	// comm is 8-byte aligned in every layout of task_struct.
+	for off := 0; off+commLen <= span; off += 8 {
+		if bytes.Equal(buf[off:off+len(name)+1], want[:len(name)+1]) {
+			return off, true
+		}
+	}
+	return 0, false
+}
+
+// TaskName returns the name of the Linux task the hart is running (see
+// FindCommOffset), or false in M-mode or if it cannot be read.
+func (m *Machine) TaskName(commOffset int) (string, bool) {
+	task, ok := m.hart.TaskPointer()
+	if !ok {
+		return "", false
+	}
+	var buf [commLen]byte
+	if !m.hart.PeekData(task+uint64(commOffset), buf[:]) {
+		return "", false
+	}
+	name, _, _ := bytes.Cut(buf[:], []byte{0})
+	for _, c := range name {
+		if c < ' ' || c >= 0x7f {
+			return "", false
+		}
+	}
+	return string(name), len(name) > 0
+}

@@ -27,7 +27,7 @@ func (h *Hart) PeekInst(pc uint64) (rv.Inst, bool) {
 
 // peekHalf reads the 16 bits of instruction memory at va.
 func (h *Hart) peekHalf(va uint64) (uint16, bool) {
-	pa, ok := h.peekTranslate(va)
+	pa, ok := h.peekTranslate(va, h.Priv, true)
 	if !ok {
 		return 0, false
 	}
@@ -38,11 +38,46 @@ func (h *Hart) peekHalf(va uint64) (uint16, bool) {
 	return binary.LittleEndian.Uint16(h.ram[off:]), true
 }
 
-// peekTranslate is translate for a fetch, reading the page table only.
-func (h *Hart) peekTranslate(va uint64) (uint64, bool) {
+// PeekData copies guest memory at virtual address va into p, translated
+// as an S-mode load would be under the current satp, without changing
+// anything. It is for reports (reading the kernel's current task, say)
+// and returns false if any byte is unmapped or not RAM.
+func (h *Hart) PeekData(va uint64, p []byte) bool {
+	for len(p) > 0 {
+		pa, ok := h.peekTranslate(va, PrivS, false)
+		if !ok {
+			return false
+		}
+		n := min(uint64(len(p)), pageSize-va&pageMask)
+		off, ok := h.bus.InRAM(pa, n)
+		if !ok {
+			return false
+		}
+		copy(p, h.ram[off:off+n])
+		p, va = p[n:], va+n
+	}
+	return true
+}
+
+// TaskPointer returns what Linux keeps as the current task_struct's
+// address: tp in S-mode, sscratch in U-mode (the kernel saves its tp there
+// on the way out; arch/riscv/kernel/entry.S). False in M-mode.
+func (h *Hart) TaskPointer() (uint64, bool) {
+	switch h.Priv {
+	case PrivS:
+		return h.X[4], true
+	case PrivU:
+		return h.csr.sscratch, true
+	}
+	return 0, false
+}
+
+// peekTranslate is translate reading the page table only: a fetch (fetch
+// true) or a load at privilege priv, with SUM treated as set.
+func (h *Hart) peekTranslate(va uint64, priv Priv, fetch bool) (uint64, bool) {
 	satp := h.csr.satp
 	mode := satp >> 60
-	if h.Priv == PrivM || mode == satpBare {
+	if priv == PrivM || mode == satpBare {
 		return va, true
 	}
 	levels, vaBits := 3, uint(39)
@@ -67,7 +102,7 @@ func (h *Hart) peekTranslate(va uint64) (uint64, bool) {
 			table = ppn << pageShift
 			continue
 		}
-		if pte&pteX == 0 {
+		if fetch && pte&pteX == 0 || !fetch && pte&pteR == 0 {
 			return 0, false
 		}
 		low := uint64(1)<<(9*uint(i)) - 1
