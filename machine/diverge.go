@@ -22,6 +22,7 @@ type Divergence struct {
 	PC      uint64
 	Priv    string // "M", "S" or "U"
 	Inst    string // the instruction at PC (rv.Format), "" if it could not be read
+	Task    string // the Linux task running (Lockstep.CommOffset), "" if unknown
 	// Regs lists the integer and FP registers and the pc whose values
 	// differ after the step, A's then B's.
 	Regs []RegDiff
@@ -50,6 +51,9 @@ type PageDiff struct {
 type Lockstep struct {
 	M      *Machine
 	Config func() Config
+	// CommOffset, if not 0, is where task_struct.comm is
+	// (FindCommOffset), so that the report can name the running task.
+	CommOffset int
 }
 
 // ErrAlreadyDiffer reports that the two machines given to FindDivergence
@@ -105,8 +109,7 @@ func FindDivergence(ctx context.Context, a, b *Lockstep, limit uint64, progress 
 			}
 		}
 		var pc uint64
-		var priv string
-		var inst string
+		var priv, inst, task string
 		for {
 			at := a.M.Instret()
 			if at >= limit {
@@ -117,6 +120,10 @@ func FindDivergence(ctx context.Context, a, b *Lockstep, limit uint64, progress 
 				pc, priv, inst = a.M.PC(), privName(a.M.hart.Priv), ""
 				if in, ok := a.M.hart.PeekInst(pc); ok {
 					inst = rv.Format(in, pc)
+				}
+				task = ""
+				if a.CommOffset != 0 {
+					task, _ = a.M.TaskName(a.CommOffset)
 				}
 			}
 			_, err := a.M.Run(ctx, n)
@@ -133,7 +140,7 @@ func FindDivergence(ctx context.Context, a, b *Lockstep, limit uint64, progress 
 			}
 			if !equal {
 				if chunk == 1 {
-					d.Instret, d.PC, d.Priv, d.Inst = at, pc, priv, inst
+					d.Instret, d.PC, d.Priv, d.Inst, d.Task = at, pc, priv, inst, task
 					return d, nil
 				}
 				// Rewind both to the start of this chunk and look closer.
