@@ -25,7 +25,7 @@ func TestRunDeterministic(t *testing.T) {
 	}
 	spec := RunSpec{
 		Argv: []string{"sh", "-c", `echo start; cat /proc/uptime; head -c 16 /dev/urandom | od -An -tx1;
-			sha256sum /dev/vda > /out/sum.txt; date -u > /out/date.txt; echo done; exit 7`},
+			head -c 65536 /dev/vda | sha256sum > /out/sum.txt; date -u > /out/date.txt; echo done; exit 7`},
 		Inputs: []InputDrive{{Path: img}},
 	}
 	var runs [2]struct {
