@@ -170,20 +170,13 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 		Fetcher:  f,
 	}
 	if !spec.NoSnapshot {
-		im, err := images.OpenImage(imageDir)
-		if err != nil {
+		if err := run.SetReadySnapshot(f, imageCID); err != nil {
 			return nil, fmt.Errorf("build: %w", err)
 		}
-		cache, err := f.CacheRoot()
-		if err != nil {
-			return nil, fmt.Errorf("build: %w", err)
-		}
-		key := ReadySnapshotKey(imageCID, im.Manifest.WarmupCommand(), cmp.Or(run.RAMSize, DefaultRAMSize), run.bootargs())
-		run.ReadySnapshot = ReadySnapshotPath(cache, imageCID, key)
 		if fileExists(run.ReadySnapshot) {
 			progress("ready snapshot %s", run.ReadySnapshot)
 		} else {
-			progress("no ready snapshot of this image yet: booting it once, then saving %s", run.ReadySnapshot)
+			progress("no ready snapshot of this image yet: booting it once (with its warm-up), then saving %s", run.ReadySnapshot)
 		}
 	}
 	res, err := Run(ctx, run)

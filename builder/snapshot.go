@@ -3,6 +3,7 @@ package builder
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -17,6 +18,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/reprovm/reprovm/guest/proto"
+	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/ipfsfetch"
 	"github.com/reprovm/reprovm/machine"
 )
@@ -218,4 +220,32 @@ const readyLayout = "reprovm ready layout v1: 5 slots of 64 GiB, job drive 4 MiB
 // cache: beside the images, <cache>/images/<image CID>.ready/<key>.snap.
 func ReadySnapshotPath(cacheRoot string, image cid.Cid, key string) string {
 	return filepath.Join(cacheRoot, "images", image.String()+".ready", key+".snap")
+}
+
+// SetReadySnapshot points spec.ReadySnapshot at the ready snapshot of
+// spec's boot in f's cache (ReadySnapshotPath, ReadySnapshotKey). spec.Image
+// must be set and c be its CID; the boot files must be the image's (no
+// Kernel, Firmware or Initrd override, which the key does not cover).
+func (spec *RunSpec) SetReadySnapshot(f *images.Fetcher, c cid.Cid) error {
+	if spec.Image == "" || !c.Defined() {
+		return fmt.Errorf("ready snapshot: needs an image and its CID")
+	}
+	if spec.Kernel != "" || spec.Firmware != "" || spec.Initrd != "" {
+		return fmt.Errorf("ready snapshot: not with a kernel, firmware or initrd override")
+	}
+	warmup := spec.Warmup
+	if warmup == nil {
+		im, err := images.OpenImage(spec.Image)
+		if err != nil {
+			return fmt.Errorf("ready snapshot: %w", err)
+		}
+		warmup = im.Manifest.WarmupCommand()
+	}
+	cache, err := f.CacheRoot()
+	if err != nil {
+		return fmt.Errorf("ready snapshot: %w", err)
+	}
+	key := ReadySnapshotKey(c, warmup, cmp.Or(spec.RAMSize, DefaultRAMSize), spec.bootargs())
+	spec.ReadySnapshot = ReadySnapshotPath(cache, c, key)
+	return nil
 }
