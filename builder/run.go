@@ -332,6 +332,13 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		if m, err = restoreReady(spec.ReadySnapshot, cfg, readyNote); err != nil {
 			return nil, err
 		}
+		// A process that stopped between the snapshot's rename and its
+		// CID's leaves no CID file; make it now.
+		if !fileExists(spec.ReadySnapshot + ".cid") {
+			if err := writeReadyCID(ctx, spec.ReadySnapshot); err != nil {
+				return nil, err
+			}
+		}
 		res.FromReady, res.ReadyInstret = true, m.Instret()
 		console.ready = true
 		attach()

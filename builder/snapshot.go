@@ -122,6 +122,11 @@ func saveReady(ctx context.Context, path string, m *machine.Machine, note []byte
 	if err := saveSnapshot(path, m, note); err != nil {
 		return fmt.Errorf("ready %w", err)
 	}
+	return writeReadyCID(ctx, path)
+}
+
+// writeReadyCID records the CID of the ready snapshot at path beside it.
+func writeReadyCID(ctx context.Context, path string) error {
 	c, err := ipfsfetch.ComputeCID(ctx, path, ipfsfetch.ImportOptions{})
 	if err != nil {
 		return fmt.Errorf("ready snapshot: %w", err)
