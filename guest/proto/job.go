@@ -5,7 +5,6 @@
 package proto
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -93,13 +92,6 @@ var BaseEnv = []string{
 	"USER=root",
 }
 
-// CmdlineKey is the kernel command-line parameter that carries a job. The
-// kernel ignores parameters with a dot in the name ("unused module
-// parameter") instead of passing them to init, so the init reads it from
-// /proc/cmdline. The value is the job's JSON in unpadded base64url, which
-// has no spaces or quotes for the kernel's parser to split on.
-const CmdlineKey = "reprovm.job"
-
 // Validate reports whether the job is well formed.
 func (j *Job) Validate() error {
 	if len(j.Argv) == 0 || j.Argv[0] == "" {
@@ -179,16 +171,6 @@ func (j *Job) Marshal() ([]byte, error) {
 	return json.Marshal(j)
 }
 
-// Cmdline returns the kernel command-line parameter "reprovm.job=..."
-// carrying the job.
-func (j *Job) Cmdline() (string, error) {
-	b, err := j.Marshal()
-	if err != nil {
-		return "", err
-	}
-	return CmdlineKey + "=" + base64.RawURLEncoding.EncodeToString(b), nil
-}
-
 // ParseJob decodes and validates a job's JSON. Unknown fields are errors,
 // so that an older init refuses a job it would misunderstand.
 func ParseJob(b []byte) (*Job, error) {
@@ -205,29 +187,4 @@ func ParseJob(b []byte) (*Job, error) {
 		return nil, err
 	}
 	return &j, nil
-}
-
-// JobFromCmdline finds the job in a kernel command line (/proc/cmdline).
-// found is false if the command line carries no job.
-func JobFromCmdline(cmdline string) (j *Job, found bool, err error) {
-	var val string
-	for _, f := range strings.Fields(cmdline) {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok || k != CmdlineKey {
-			continue
-		}
-		if found {
-			return nil, true, fmt.Errorf("job: %s given twice on the kernel command line", CmdlineKey)
-		}
-		val, found = v, true
-	}
-	if !found {
-		return nil, false, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(val)
-	if err != nil {
-		return nil, true, fmt.Errorf("job: %s: %w", CmdlineKey, err)
-	}
-	j, err = ParseJob(b)
-	return j, true, err
 }

@@ -2,49 +2,21 @@ package proto
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
 )
 
-func TestJobCmdlineRoundTrip(t *testing.T) {
-	j := &Job{
-		Argv:   []string{"sh", "-c", "echo 'a b'; exit 3"},
-		Env:    []string{"A=1", "B=x y=z"},
-		Dir:    "/tmp",
-		Inputs: []Input{{}, {FS: "squashfs"}},
-	}
-	p, err := j.Cmdline()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.ContainsAny(p, " \t\"'") {
-		t.Errorf("parameter %q has characters the kernel's parser splits on", p)
-	}
-	got, found, err := JobFromCmdline("console=ttyS0 quiet " + p + " no4lvl\n")
-	if err != nil || !found {
-		t.Fatalf("JobFromCmdline: %v, found %v", err, found)
-	}
-	if strings.Join(got.Argv, "\x00") != strings.Join(j.Argv, "\x00") || got.Dir != j.Dir ||
-		len(got.Env) != 2 || len(got.Inputs) != 2 || got.Inputs[1].FS != "squashfs" {
-		t.Errorf("round trip gave %+v", got)
-	}
-	if _, found, err := JobFromCmdline("console=ttyS0 quiet"); found || err != nil {
-		t.Errorf("no job: found %v, err %v", found, err)
-	}
-}
-
 func TestJobRejects(t *testing.T) {
-	for _, tc := range []struct{ name, cmdline string }{
-		{"twice", "reprovm.job=e30 reprovm.job=e30"},
-		{"not base64", "reprovm.job=%%%"},
-		{"not JSON", "reprovm.job=bm90IGpzb24"},                      // "not json"
-		{"empty argv", "reprovm.job=e30"},                            // {}
-		{"unknown field", "reprovm.job=eyJhcmd2IjpbImEiXSwieCI6MX0"}, // {"argv":["a"],"x":1}
+	for _, tc := range []struct{ name, json string }{
+		{"not JSON", "not json"},
+		{"empty argv", "{}"},
+		{"unknown field", `{"argv":["a"],"x":1}`},
+		{"the old root field", `{"argv":["a"],"inputs":[{}],"root":{"input":0}}`},
+		{"trailing data", `{"argv":["a"]} {}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, err := JobFromCmdline(tc.cmdline); err == nil {
+			if _, err := ParseJob([]byte(tc.json)); err == nil {
 				t.Error("accepted")
 			}
 		})
@@ -186,26 +158,10 @@ func TestHeaderRoundTrip(t *testing.T) {
 // fuzzJobs are seeds for the job fuzzers.
 var fuzzJobs = []string{
 	`{"argv":["true"]}`,
-	`{"argv":["sh","-c","x"],"env":["A=1"],"dir":"/src","inputs":[{},{"fs":"erofs","mount":"/src","overlay":true},{"mount":"/deps/x"}],"root":{"input":0}}`,
+	`{"argv":["sh","-c","x"],"env":["A=1"],"dir":"/src","inputs":[{},{"fs":"erofs","mount":"/src","overlay":true},{"mount":"/deps/x"}]}`,
 	`{"argv":["a"],"inputs":[{"fs":"raw","mount":"/x"}]}`,
 	`{"argv":["a"],"inputs":[{"mount":"/a"},{"mount":"/a"}]}`,
 	`{"argv":["a"],"inputs":[{"overlay":true}]}`,
-}
-
-func FuzzJobFromCmdline(f *testing.F) {
-	f.Add("console=ttyS0 reprovm.job=eyJhcmd2IjpbInRydWUiXX0")
-	for _, s := range fuzzJobs {
-		f.Add("quiet " + CmdlineKey + "=" + base64.RawURLEncoding.EncodeToString([]byte(s)))
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		j, found, err := JobFromCmdline(s)
-		if err != nil || !found {
-			return
-		}
-		if err := j.Validate(); err != nil {
-			t.Fatalf("accepted an invalid job: %v", err)
-		}
-	})
 }
 
 // A job ParseJob accepts is valid, and its encoding parses back to a job
