@@ -3,10 +3,14 @@ package builder
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,12 +27,13 @@ head -c 32 /dev/vda > /out/in.txt; go version > /out/go.txt; exit 5`
 
 // TestRunReadySnapshot runs a job on the built-in go image (with a small
 // warm-up instead of the image's, which compiles the standard library)
-// four ways: booting from scratch, booting and saving the ready snapshot,
-// resuming from that snapshot, and booting again to save a second copy.
-// The console after the ready point, the exit status, the /out files, the
-// instruction counts and the ready point must be the same each time, and
-// both copies of the snapshot byte-identical (so their CIDs are too).
-// Another job then starts from the same snapshot.
+// three ways: booting from scratch, booting and saving the ready snapshot,
+// and resuming from that snapshot. The console after the ready point, the
+// exit status, the /out files, the instruction counts and the ready point
+// must be the same each time. Two runs then make a second copy of the
+// snapshot at once, in the same place: both must succeed, and leave one
+// copy, byte-identical to the first (so their CIDs are too). Another job
+// then starts from the snapshot.
 func TestRunReadySnapshot(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots Linux four times")
@@ -116,9 +121,30 @@ func TestRunReadySnapshot(t *testing.T) {
 	}
 	same("from the snapshot", resumed, scratch)
 
+	// Two first uses at once of another cache entry: both boot and save
+	// the same bytes through their own temporary files.
 	snap2 := filepath.Join(dir, "b", "ready.snap")
 	save.ReadySnapshot = snap2
-	run("boot and save again", save)
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Go(func() {
+			s := save
+			s.Console = io.Discard
+			res, err := Run(ctx, s)
+			if err == nil && (!res.SavedReady || res.Instret != scratch.res.Instret) {
+				err = fmt.Errorf("saved %v, %d instructions", res.SavedReady, res.Instret)
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("two concurrent first uses: %v", err)
+	}
+	if ents, _ := os.ReadDir(filepath.Dir(snap2)); len(ents) != 2 {
+		t.Errorf("the cache directory holds %d files, want the snapshot and its CID: %v", len(ents), ents)
+	}
 	a, err := os.ReadFile(snap)
 	if err != nil {
 		t.Fatal(err)

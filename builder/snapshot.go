@@ -189,7 +189,7 @@ func restoreReady(path string, cfg machine.Config, note []byte) (*machine.Machin
 	}
 	m, err := machine.RestoreSnapshot(bufio.NewReaderSize(f, 1<<20), cfg)
 	if err != nil {
-		return nil, fmt.Errorf("ready snapshot %s: %w", path, err)
+		return nil, fmt.Errorf("ready snapshot %s: %w (delete it to make it again, or boot with --no-snapshot)", path, err)
 	}
 	return m, nil
 }
