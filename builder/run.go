@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -32,8 +33,17 @@ const DefaultBootargs = "console=ttyS0 quiet no4lvl cryptomgr.notests=1 initcall
 // DefaultRAMSize is the guest RAM of a run.
 const DefaultRAMSize = 2 << 30
 
-// DefaultMaxInsns bounds a run: about a minute and a half at 100 MIPS.
+// DefaultMaxInsns bounds a run's command (the instructions after the ready
+// point): about a minute and a half at 100 MIPS.
 const DefaultMaxInsns = 10_000_000_000
+
+// MaxBootInsns bounds the boot: the kernel, the init and the image's
+// warm-up, up to the ready point. The go image's warm-up takes about 40
+// billion; this is 25 times that, about three hours at 100 MIPS, so that
+// only a warm-up that never ends hits it. It is separate from MaxInsns so
+// that a command's budget means the same on every image, and the same
+// whether the run starts from the ready snapshot or boots.
+const MaxBootInsns = 1_000_000_000_000
 
 // OutputDriveSize is the size of the drive /out is archived onto. It is a
 // sparse temporary file, so its size costs nothing until written.
@@ -75,8 +85,11 @@ type RunSpec struct {
 	// comes after the image's environment.
 	Warmup *proto.Command
 
-	RAMSize  uint64 // 0: DefaultRAMSize
-	MaxInsns uint64 // 0: DefaultMaxInsns
+	RAMSize uint64 // 0: DefaultRAMSize
+	// MaxInsns bounds the command: the instructions after the ready point
+	// (0: DefaultMaxInsns). The boot before it has its own bound,
+	// MaxBootInsns.
+	MaxInsns uint64
 	// Console receives what the guest prints after the ready point (the
 	// command's output); BootConsole what it prints before (the kernel,
 	// the warm-up). A run resumed from a ready snapshot has no "before".
@@ -106,8 +119,9 @@ type RunSpec struct {
 	// same Argv, Env, Dir, Inputs (the same files; a writable one in the
 	// state it had before the first run), Image or Root, boot files,
 	// kernel command line and RAMSize (see snapshot.go for what is
-	// checked). MaxInsns still counts from boot, and the console shows
-	// only what the guest prints after the snapshot.
+	// checked). SnapshotAt and the instruction counts still count from
+	// boot, and the console shows only what the guest prints after the
+	// snapshot.
 	FromSnapshot string
 	// ReadySnapshot, if set, is the file of the snapshot at the ready
 	// point of this boot (the image or root, the warm-up, the RAM size and
@@ -319,13 +333,13 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	note := runNote(boot, jobJSON)
 	res := &Result{}
 	var m *machine.Machine
+	var readyAt uint64 // the ready point's instruction count, once attached
 	switch {
 	case spec.FromSnapshot != "":
-		var afterReady bool
-		if m, afterReady, err = restoreSnapshot(spec.FromSnapshot, cfg, note, attach); err != nil {
+		if m, readyAt, err = restoreSnapshot(spec.FromSnapshot, cfg, note, attach); err != nil {
 			return nil, err
 		}
-		if afterReady {
+		if attached {
 			console.ready = true
 		}
 	case spec.ReadySnapshot != "" && fileExists(spec.ReadySnapshot):
@@ -340,6 +354,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			}
 		}
 		res.FromReady, res.ReadyInstret = true, m.Instret()
+		readyAt = m.Instret()
 		console.ready = true
 		attach()
 	default:
@@ -364,18 +379,26 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if maxInsns == 0 {
 		maxInsns = DefaultMaxInsns
 	}
-	end := maxInsns
-	if spec.SnapshotAt != 0 {
-		if at := m.Instret(); spec.SnapshotAt <= at {
-			return nil, fmt.Errorf("run: asked to snapshot at %d instructions, but the machine is already at %d", spec.SnapshotAt, at)
+	if at := m.Instret(); spec.SnapshotAt != 0 && spec.SnapshotAt <= at {
+		return nil, fmt.Errorf("run: asked to snapshot at %d instructions, but the machine is already at %d", spec.SnapshotAt, at)
+	}
+	// end is where the run stops: the boot's bound before the ready
+	// point, the command's after it, or the snapshot point.
+	end := func() uint64 {
+		e := uint64(MaxBootInsns)
+		if attached {
+			e = readyAt + min(maxInsns, math.MaxUint64-readyAt)
 		}
-		end = min(end, spec.SnapshotAt)
+		if spec.SnapshotAt != 0 {
+			e = min(e, spec.SnapshotAt)
+		}
+		return e
 	}
 	res.StartInstret = m.Instret()
 	start := time.Now()
 	var stop machine.Stop
 	for {
-		stop, err = runTo(ctx, m, end)
+		stop, err = runTo(ctx, m, end())
 		if err != nil {
 			return nil, fmt.Errorf("run: %w", err)
 		}
@@ -383,7 +406,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			break
 		}
 		// The ready point.
-		res.ReadyInstret = m.Instret()
+		res.ReadyInstret, readyAt = m.Instret(), m.Instret()
 		console.switchToPost()
 		if spec.ReadySnapshot != "" {
 			if err := saveReady(ctx, spec.ReadySnapshot, m, readyNote); err != nil {
@@ -397,14 +420,14 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	res.Instret, res.InitInstret = m.Instret(), m.FirstUserInstret()
 	if stop.Reason == machine.StopLimit && spec.SnapshotAt != 0 && m.Instret() == spec.SnapshotAt {
 		console.Flush()
-		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached)); err != nil {
+		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached, readyAt)); err != nil {
 			return nil, err
 		}
 		res.Paused = true
 		return res, nil
 	}
 	if spec.SaveSnapshot != "" && (stop.Reason == machine.StopPowerOff || stop.Reason == machine.StopReset) {
-		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached)); err != nil {
+		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached, readyAt)); err != nil {
 			return nil, err
 		}
 	}
@@ -419,7 +442,10 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		}
 		return nil, fail("the guest rebooted instead of powering off")
 	case machine.StopLimit:
-		return nil, fail(fmt.Sprintf("the guest did not power off within %d instructions (raise --max-insns if the command needs more)", maxInsns))
+		if !attached {
+			return nil, fail(fmt.Sprintf("the guest did not reach the ready point within %d instructions of boot and the image's warm-up", uint64(MaxBootInsns)))
+		}
+		return nil, fail(fmt.Sprintf("the guest did not power off within %d instructions after the ready point (raise --max-insns if the command needs more)", maxInsns))
 	default:
 		return nil, fail(fmt.Sprintf("the machine stopped unexpectedly (reason %d, cause %#x, tval %#x, pc %#x)", stop.Reason, stop.Cause, stop.TVal, m.PC()))
 	}
