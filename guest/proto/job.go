@@ -1,7 +1,9 @@
 // Package proto is the contract between reprovm's host side and the guest
-// init: the job the host hands the init, and the header the init writes at
-// the start of the output drive. Both sides import it; it uses only the
-// standard library so that the init stays small.
+// init: the boot record every job on an image shares ([Boot], which also
+// describes the two phases of a run and the drives), the job the host
+// attaches at the ready point ([Job], on the job drive), and the header the
+// init writes at the start of the output drive. Both sides import it; it
+// uses only the standard library so that the init stays small.
 package proto
 
 import (
