@@ -1,9 +1,7 @@
 // Package proto is the contract between reprovm's host side and the guest
-// init: the boot record every job on an image shares ([Boot], which also
-// describes the two phases of a run and the drives), the job the host
-// attaches at the ready point ([Job], on the job drive), and the header the
-// init writes at the start of the output drive. Both sides import it; it
-// uses only the standard library so that the init stays small.
+// init: the boot record ([Boot]: the two phases of a run, the drives), the
+// job on the job drive ([Job]) and the output drive's header. Both sides
+// import it; it uses only the standard library so that the init stays small.
 package proto
 
 import (
