@@ -27,17 +27,25 @@ func BenchmarkBoot(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	job, err := (&proto.Job{Argv: spec.Argv}).Marshal()
+	bootRec, err := (&proto.Boot{}).Marshal()
 	if err != nil {
 		b.Fatal(err)
 	}
-	boot, err := bootImages(ctx, spec, nil, job)
+	boot, err := bootImages(ctx, spec, nil, bootRec)
+	if err != nil {
+		b.Fatal(err)
+	}
+	jobDrive, err := proto.EncodeJobDrive(&proto.Job{Argv: spec.Argv})
 	if err != nil {
 		b.Fatal(err)
 	}
 	dir := b.TempDir()
 	initrd := filepath.Join(dir, "initrd.cpio")
 	if err := os.WriteFile(initrd, boot.Initrd, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	jobImg := filepath.Join(dir, "job.img")
+	if err := os.WriteFile(jobImg, jobDrive, 0o644); err != nil {
 		b.Fatal(err)
 	}
 	outImg := filepath.Join(dir, "out.img")
@@ -57,8 +65,10 @@ func BenchmarkBoot(b *testing.B) {
 			"-icount", "shift=0,sleep=off", "-nographic", "-no-reboot",
 			"-bios", files.Firmware, "-kernel", files.Kernel, "-initrd", initrd,
 			"-append", boot.Bootargs,
+			"-drive", "file="+jobImg+",format=raw,if=none,id=job,readonly=on",
+			"-device", "virtio-blk-device,drive=job,serial="+proto.JobSerial,
 			"-drive", "file="+outImg+",format=raw,if=none,id=out",
-			"-device", "virtio-blk-device,drive=out")
+			"-device", "virtio-blk-device,drive=out,serial="+proto.OutSerial)
 		start := time.Now()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("qemu: %v\n%s", err, out)

@@ -51,7 +51,13 @@ type BuildSpec struct {
 	// that made the published file, since that field says who built it,
 	// not who checked it.
 	ToolVersion string
-	// Console receives the guest console as the build runs; nil for none.
+	// NoSnapshot boots from scratch instead of starting from the image's
+	// ready snapshot (made on first use and kept in the cache, see
+	// RunSpec.ReadySnapshot). The result is the same either way; the
+	// snapshot only skips the boot and the image's warm-up.
+	NoSnapshot bool
+	// Console receives the guest console as the build runs (after the
+	// ready point: what the command prints); nil for none.
 	Console io.Writer
 	// Progress receives what the host is doing; nil for none.
 	Progress io.Writer
@@ -163,9 +169,24 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 		Console:  console,
 		Fetcher:  f,
 	}
+	if !spec.NoSnapshot {
+		if err := run.SetReadySnapshot(f, imageCID); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+		if fileExists(run.ReadySnapshot) {
+			progress("ready snapshot %s", run.ReadySnapshot)
+		} else {
+			progress("no ready snapshot of this image yet: booting it once (with its warm-up), then saving %s", run.ReadySnapshot)
+		}
+	}
 	res, err := Run(ctx, run)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
+	}
+	if res.SavedReady {
+		if c, err := os.ReadFile(run.ReadySnapshot + ".cid"); err == nil {
+			progress("saved the ready snapshot (%s), at %d instructions", strings.TrimSpace(string(c)), res.ReadyInstret)
+		}
 	}
 	if res.ExitStatus != 0 {
 		return nil, &Error{

@@ -41,3 +41,41 @@ func (l *lineWriter) Flush() error {
 	l.buf = l.buf[:0]
 	return err
 }
+
+// phaseConsole is the machine's console: what the guest prints before the
+// ready point goes to pre, what it prints after to post (either nil:
+// dropped). A build's log is only the second part, so that a build from
+// the ready snapshot, which has no first part, logs the same bytes as one
+// from scratch.
+type phaseConsole struct {
+	pre, post *lineWriter
+	ready     bool
+}
+
+func (c *phaseConsole) Write(p []byte) (int, error) {
+	w := c.pre
+	if c.ready {
+		w = c.post
+	}
+	if w == nil {
+		return len(p), nil
+	}
+	return w.Write(p)
+}
+
+// switchToPost sends what follows to post, after flushing pre.
+func (c *phaseConsole) switchToPost() {
+	if c.pre != nil {
+		c.pre.Flush()
+	}
+	c.ready = true
+}
+
+// Flush flushes both parts.
+func (c *phaseConsole) Flush() {
+	for _, w := range []*lineWriter{c.pre, c.post} {
+		if w != nil {
+			w.Flush()
+		}
+	}
+}

@@ -14,7 +14,8 @@ import (
 
 // TestRunRoot runs a command chrooted into an EROFS root image (built here
 // with mkfs.erofs from busybox): it must see the image's files, be able to
-// write over them (the overlay), and still reach /out and /mnt.
+// write over them (the overlay), and still reach /out and the inputs in
+// /mnt (here the same image again as input 0).
 func TestRunRoot(t *testing.T) {
 	files, err := (&images.Fetcher{}).Boot(context.Background())
 	if err != nil {
@@ -53,6 +54,7 @@ func TestRunRoot(t *testing.T) {
 			/bin/busybox ls /mnt
 			echo from-root > /out/r.txt`},
 		Root:    img,
+		Inputs:  []InputDrive{{Path: img}},
 		Console: &console,
 		RAMSize: 512 << 20,
 	})

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -32,15 +33,26 @@ const DefaultBootargs = "console=ttyS0 quiet no4lvl cryptomgr.notests=1 initcall
 // DefaultRAMSize is the guest RAM of a run.
 const DefaultRAMSize = 2 << 30
 
-// DefaultMaxInsns bounds a run: about a minute and a half at 100 MIPS.
+// DefaultMaxInsns bounds a run's command (the instructions after the ready
+// point): about a minute and a half at 100 MIPS.
 const DefaultMaxInsns = 10_000_000_000
+
+// MaxBootInsns bounds the boot: the kernel, the init and the image's
+// warm-up, up to the ready point. The go image's warm-up takes about 40
+// billion; this is 25 times that, about three hours at 100 MIPS, so that
+// only a warm-up that never ends hits it. It is separate from MaxInsns so
+// that a command's budget means the same on every image, and the same
+// whether the run starts from the ready snapshot or boots.
+const MaxBootInsns = 1_000_000_000_000
 
 // OutputDriveSize is the size of the drive /out is archived onto. It is a
 // sparse temporary file, so its size costs nothing until written.
 const OutputDriveSize = 1 << 30
 
-// InputDrive is a host file exposed to the guest as a block device, mounted
-// at /mnt/<index> when it holds a filesystem the guest can detect.
+// InputDrive is a host file exposed to the guest as a block device in an
+// input slot (/dev/vda for the first), mounted at /mnt/<index> when it
+// holds a filesystem the guest can detect. The slot's capacity is
+// InputSlotSize: the guest reads the file, then zeros up to that size.
 type InputDrive struct {
 	Path     string
 	Writable bool   // read-write drive (the command's writes reach the file)
@@ -65,13 +77,24 @@ type RunSpec struct {
 	Image string
 	// Root, if set, is a filesystem image (EROFS, squashfs or ext4) that
 	// becomes the command's root: read-only under a tmpfs overlay, with
-	// /proc, /sys, /dev, /tmp, /out and /mnt bound in. It is attached as
-	// the drive after Inputs.
+	// /proc, /sys, /dev, /tmp, /out and /mnt bound in. It is attached at
+	// boot, after the input slots and the job drive.
 	Root string
+	// Warmup, if set, is run by the guest init before the ready point
+	// (see proto.Boot) instead of the image's warm-up, if any; its Env
+	// comes after the image's environment.
+	Warmup *proto.Command
 
-	RAMSize  uint64 // 0: DefaultRAMSize
-	MaxInsns uint64 // 0: DefaultMaxInsns
-	Console  io.Writer
+	RAMSize uint64 // 0: DefaultRAMSize
+	// MaxInsns bounds the command: the instructions after the ready point
+	// (0: DefaultMaxInsns). The boot before it has its own bound,
+	// MaxBootInsns.
+	MaxInsns uint64
+	// Console receives what the guest prints after the ready point (the
+	// command's output); BootConsole what it prints before (the kernel,
+	// the warm-up). A run resumed from a ready snapshot has no "before".
+	Console     io.Writer
+	BootConsole io.Writer
 
 	// Experts: replace the boot chain (the image's or the pinned one) or
 	// the kernel command line.
@@ -99,9 +122,21 @@ type RunSpec struct {
 	// same Argv, Env, Dir, Inputs (the same files; a writable one in the
 	// state it had before the first run), Image or Root, boot files,
 	// kernel command line and RAMSize (see snapshot.go for what is
-	// checked). MaxInsns still counts from boot, and the console shows
-	// only what the guest prints after the snapshot.
+	// checked). SnapshotAt and the instruction counts still count from
+	// boot, and the console shows only what the guest prints after the
+	// snapshot.
 	FromSnapshot string
+	// ReadySnapshot, if set, is the file of the snapshot at the ready
+	// point of this boot (the image or root, the warm-up, the RAM size and
+	// the kernel command line; see proto.Boot): if it exists, Run resumes
+	// from it instead of booting; if not, Run boots and saves it there
+	// (through a temporary file and a rename) when the guest reaches the
+	// ready point, with its CID in ReadySnapshot+".cid". Either way the
+	// run then attaches the job and goes on exactly as a boot from
+	// scratch would: the same console after the ready point, /out files
+	// and instruction count. The caller chooses the file by a key
+	// covering all that (see ReadySnapshotKey).
+	ReadySnapshot string
 }
 
 // Result is what a run produced.
@@ -118,6 +153,12 @@ type Result struct {
 	// snapshot's count after a resume. Wall covers the instructions from
 	// there to Instret.
 	StartInstret uint64
+	// ReadyInstret is the instruction count of the ready point (0 if the
+	// run did not get there, or resumed from a snapshot taken after it).
+	ReadyInstret uint64
+	// FromReady says the run resumed from RunSpec.ReadySnapshot; SavedReady
+	// that it booted and saved it.
+	FromReady, SavedReady bool
 }
 
 // Error reports a run that did not end with the command's exit status.
@@ -137,13 +178,23 @@ func (e *Error) Error() string {
 	return msg
 }
 
-// Run boots the machine (or resumes it from spec.FromSnapshot) and runs
-// spec's command.
+// Run boots the machine (or resumes it from spec.FromSnapshot or
+// spec.ReadySnapshot) and runs spec's command: the boot goes to the ready
+// point, the host attaches the job there, and the run goes on to the
+// command's end.
 func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if spec.SnapshotAt != 0 && spec.SaveSnapshot == "" {
 		return nil, fmt.Errorf("run: an instruction count to snapshot at (%d) without a file to save the snapshot to", spec.SnapshotAt)
 	}
+	if spec.ReadySnapshot != "" && spec.FromSnapshot != "" {
+		return nil, fmt.Errorf("run: both a ready snapshot (%s) and a snapshot to resume (%s); give one", spec.ReadySnapshot, spec.FromSnapshot)
+	}
+	if len(spec.Inputs) > proto.InputSlots {
+		return nil, fmt.Errorf("run: %d input drives; the machine has %d input slots", len(spec.Inputs), proto.InputSlots)
+	}
 	var image *images.Image
+	var imageEnv []string
+	rootID := ""
 	if spec.Image != "" {
 		var err error
 		if image, err = images.OpenImage(spec.Image); err != nil {
@@ -153,18 +204,40 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			return nil, fmt.Errorf("run: both an image (%s) and a root (%s); give one", spec.Image, spec.Root)
 		}
 		spec.Root = image.Path(image.Manifest.Root)
-		spec.Env = append(image.Manifest.EnvList(), spec.Env...)
+		imageEnv = image.Manifest.EnvList()
+		spec.Env = append(slices.Clone(imageEnv), spec.Env...)
+		rootID = "sha256:" + image.Manifest.Root.SHA256
+	} else if spec.Root != "" && spec.ReadySnapshot != "" {
+		return nil, fmt.Errorf("run: a ready snapshot needs an image, not a bare root (%s)", spec.Root)
+	}
+	bootRec := &proto.Boot{}
+	if spec.Root != "" {
+		fs, err := DetectFS(spec.Root)
+		if err != nil {
+			return nil, err
+		}
+		if fs == "raw" {
+			return nil, fmt.Errorf("run: root %s: not an EROFS, squashfs or ext4 image", spec.Root)
+		}
+		bootRec.Root = &proto.Root{FS: fs}
+	}
+	warmup := spec.Warmup
+	if warmup == nil && image != nil {
+		warmup = image.Manifest.WarmupCommand()
+	}
+	if warmup != nil {
+		w := *warmup
+		w.Env = append(slices.Clone(imageEnv), w.Env...)
+		bootRec.Warmup = &w
+	}
+	bootJSON, err := bootRec.Marshal()
+	if err != nil {
+		return nil, fmt.Errorf("run: %w", err)
 	}
 	job := &proto.Job{Argv: spec.Argv, Env: spec.Env, Dir: spec.Dir}
-	inputs := spec.Inputs
-	if spec.Root != "" {
-		job.Root = &proto.Root{Input: len(inputs)}
-		inputs = append(slices.Clone(inputs), InputDrive{Path: spec.Root})
-	}
-	for _, in := range inputs {
+	for _, in := range spec.Inputs {
 		fs := in.FS
 		if fs == "" {
-			var err error
 			if fs, err = DetectFS(in.Path); err != nil {
 				return nil, err
 			}
@@ -175,18 +248,31 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	boot, err := bootImages(ctx, spec, image, jobJSON)
+	jobDrive, err := proto.EncodeJobDrive(job)
+	if err != nil {
+		return nil, err
+	}
+	boot, err := bootImages(ctx, spec, image, bootJSON)
 	if err != nil {
 		return nil, err
 	}
 
+	// The drives: the same for every job (see slot.go).
 	var drives []machine.Drive
-	for _, in := range inputs {
-		d, closeFn, err := openDrive(in)
+	slots := make([]*slotDisk, proto.InputSlots)
+	for i := range slots {
+		slots[i] = &slotDisk{size: InputSlotSize}
+		drives = append(drives, machine.Drive{Disk: slots[i], Serial: proto.SlotSerial(i)})
+	}
+	jobDisk := &slotDisk{size: proto.JobDriveSize}
+	drives = append(drives, machine.Drive{Disk: jobDisk, ReadOnly: true, Serial: proto.JobSerial})
+	if spec.Root != "" {
+		d, closeFn, err := openDrive(InputDrive{Path: spec.Root})
 		if err != nil {
 			return nil, err
 		}
 		defer closeFn()
+		d.Serial = proto.RootSerial
 		drives = append(drives, d)
 	}
 	out, err := os.CreateTemp("", "reprovm-out-*.img")
@@ -198,35 +284,94 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if err := out.Truncate(OutputDriveSize); err != nil {
 		return nil, fmt.Errorf("size output drive %s: %w", out.Name(), err)
 	}
-	outDisk, err := machine.NewFileDisk(out)
+	outFile, err := machine.NewFileDisk(out)
 	if err != nil {
 		return nil, fmt.Errorf("output drive: %w", err)
 	}
-	drives = append(drives, machine.Drive{Disk: outDisk, Serial: "reprovm-out"})
+	outDisk := &readyDisk{FileDisk: outFile}
+	drives = append(drives, machine.Drive{Disk: outDisk, Serial: proto.OutSerial})
+
+	// The job's files are opened now, so that a missing one fails before
+	// the boot, and attached at the ready point.
+	type opened struct {
+		f *os.File
+		n int64
+	}
+	var files []opened
+	for _, in := range spec.Inputs {
+		f, n, err := openInput(in)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		files = append(files, opened{f, n})
+	}
+	attached := false
+	attach := func() {
+		for i, in := range spec.Inputs {
+			var w io.WriterAt
+			if in.Writable {
+				w = files[i].f
+			}
+			slots[i].attach(files[i].f, w, files[i].n)
+		}
+		jobDisk.attach(bytes.NewReader(jobDrive), nil, int64(len(jobDrive)))
+		attached = true
+	}
 
 	ram := spec.RAMSize
 	if ram == 0 {
 		ram = DefaultRAMSize
 	}
-	var console *lineWriter
+	console := &phaseConsole{}
 	if spec.Console != nil {
-		console = &lineWriter{w: spec.Console}
-		defer console.Flush()
+		console.post = &lineWriter{w: spec.Console}
 	}
-	cfg := machine.Config{RAMSize: ram, Console: consoleOrNil(console), Drives: drives, Reference: spec.Reference}
-	note := runNote(boot)
+	if spec.BootConsole != nil {
+		console.pre = &lineWriter{w: spec.BootConsole}
+	}
+	defer console.Flush()
+	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives, Reference: spec.Reference}
+	readyNote := readyNote(boot, rootID)
+	note := runNote(boot, jobJSON)
+	res := &Result{}
 	var m *machine.Machine
-	if spec.FromSnapshot != "" {
-		if m, err = restoreSnapshot(spec.FromSnapshot, cfg, note); err != nil {
+	var readyAt uint64 // the ready point's instruction count, once attached
+	switch {
+	case spec.FromSnapshot != "":
+		if m, readyAt, err = restoreSnapshot(spec.FromSnapshot, cfg, note, attach); err != nil {
 			return nil, err
 		}
-	} else {
+		if attached {
+			console.ready = true
+		}
+	case spec.ReadySnapshot != "" && fileExists(spec.ReadySnapshot):
+		if m, err = restoreReady(spec.ReadySnapshot, cfg, readyNote); err != nil {
+			return nil, err
+		}
+		// A process that stopped between the snapshot's rename and its
+		// CID's leaves no CID file; make it now.
+		if !fileExists(spec.ReadySnapshot + ".cid") {
+			if err := writeReadyCID(ctx, spec.ReadySnapshot); err != nil {
+				return nil, err
+			}
+		}
+		res.FromReady, res.ReadyInstret = true, m.Instret()
+		readyAt = m.Instret()
+		console.ready = true
+		attach()
+	default:
 		if m, err = machine.New(cfg); err != nil {
 			return nil, err
 		}
 		if err := m.Boot(*boot); err != nil {
 			return nil, err
 		}
+	}
+	readyHit := false
+	if !attached {
+		outDisk.armed = true
+		outDisk.onReady = func() { readyHit = true; m.RequestStop() }
 	}
 	if spec.DTBOut != "" {
 		if err := WriteFileAtomic(spec.DTBOut, m.DeviceTree()); err != nil {
@@ -237,31 +382,55 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if maxInsns == 0 {
 		maxInsns = DefaultMaxInsns
 	}
-	end := maxInsns
-	if spec.SnapshotAt != 0 {
-		if at := m.Instret(); spec.SnapshotAt <= at {
-			return nil, fmt.Errorf("run: asked to snapshot at %d instructions, but the machine is already at %d", spec.SnapshotAt, at)
-		}
-		end = min(end, spec.SnapshotAt)
+	if at := m.Instret(); spec.SnapshotAt != 0 && spec.SnapshotAt <= at {
+		return nil, fmt.Errorf("run: asked to snapshot at %d instructions, but the machine is already at %d", spec.SnapshotAt, at)
 	}
-	startInstret := m.Instret()
+	// end is where the run stops: the boot's bound before the ready
+	// point, the command's after it, or the snapshot point.
+	end := func() uint64 {
+		e := uint64(MaxBootInsns)
+		if attached {
+			e = readyAt + min(maxInsns, math.MaxUint64-readyAt)
+		}
+		if spec.SnapshotAt != 0 {
+			e = min(e, spec.SnapshotAt)
+		}
+		return e
+	}
+	res.StartInstret = m.Instret()
 	start := time.Now()
-	stop, err := runTo(ctx, m, end)
-	wall := time.Since(start)
-	if err != nil {
-		return nil, fmt.Errorf("run: %w", err)
-	}
-	if stop.Reason == machine.StopLimit && spec.SnapshotAt != 0 && m.Instret() == spec.SnapshotAt {
-		if console != nil {
-			console.Flush()
+	var stop machine.Stop
+	for {
+		stop, err = runTo(ctx, m, end())
+		if err != nil {
+			return nil, fmt.Errorf("run: %w", err)
 		}
-		if err := saveSnapshot(spec.SaveSnapshot, m, note); err != nil {
+		if stop.Reason != machine.StopRequested || !readyHit || attached {
+			break
+		}
+		// The ready point.
+		res.ReadyInstret, readyAt = m.Instret(), m.Instret()
+		console.switchToPost()
+		if spec.ReadySnapshot != "" {
+			if err := saveReady(ctx, spec.ReadySnapshot, m, readyNote); err != nil {
+				return nil, err
+			}
+			res.SavedReady = true
+		}
+		attach()
+	}
+	res.Wall = time.Since(start)
+	res.Instret, res.InitInstret = m.Instret(), m.FirstUserInstret()
+	if stop.Reason == machine.StopLimit && spec.SnapshotAt != 0 && m.Instret() == spec.SnapshotAt {
+		console.Flush()
+		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached, readyAt)); err != nil {
 			return nil, err
 		}
-		return &Result{Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall, Paused: true, StartInstret: startInstret}, nil
+		res.Paused = true
+		return res, nil
 	}
 	if spec.SaveSnapshot != "" && (stop.Reason == machine.StopPowerOff || stop.Reason == machine.StopReset) {
-		if err := saveSnapshot(spec.SaveSnapshot, m, note); err != nil {
+		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached, readyAt)); err != nil {
 			return nil, err
 		}
 	}
@@ -276,15 +445,25 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		}
 		return nil, fail("the guest rebooted instead of powering off")
 	case machine.StopLimit:
-		return nil, fail(fmt.Sprintf("the guest did not power off within %d instructions (raise --max-insns if the command needs more)", maxInsns))
+		if !attached {
+			return nil, fail(fmt.Sprintf("the guest did not reach the ready point within %d instructions of boot and the image's warm-up", uint64(MaxBootInsns)))
+		}
+		return nil, fail(fmt.Sprintf("the guest did not power off within %d instructions after the ready point (raise --max-insns if the command needs more)", maxInsns))
 	default:
 		return nil, fail(fmt.Sprintf("the machine stopped unexpectedly (reason %d, cause %#x, tval %#x, pc %#x)", stop.Reason, stop.Cause, stop.TVal, m.PC()))
 	}
-	status, files, err := guest.ReadOutput(outDisk)
+	status, files2, err := guest.ReadOutput(outDisk)
 	if err != nil {
 		return nil, fail(fmt.Sprintf("read the output drive: %v", err))
 	}
-	return &Result{ExitStatus: status, Files: files, Instret: m.Instret(), InitInstret: m.FirstUserInstret(), Wall: wall, StartInstret: startInstret}, nil
+	res.ExitStatus, res.Files = status, files2
+	return res, nil
+}
+
+// fileExists reports whether path names an existing file.
+func fileExists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }
 
 // runTo runs m until its retired-instruction count reaches end (counted
@@ -302,8 +481,8 @@ func runTo(ctx context.Context, m *machine.Machine, end uint64) (machine.Stop, e
 }
 
 // bootImages reads the boot chain (the image's, the pinned one, or the
-// expert overrides) and appends the job to the initramfs.
-func bootImages(ctx context.Context, spec RunSpec, image *images.Image, jobJSON []byte) (*machine.BootConfig, error) {
+// expert overrides) and appends the boot record to the initramfs.
+func bootImages(ctx context.Context, spec RunSpec, image *images.Image, bootJSON []byte) (*machine.BootConfig, error) {
 	var kernel, firmware, initrd []byte
 	var err error
 	if image != nil {
@@ -347,10 +526,10 @@ func bootImages(ctx context.Context, spec RunSpec, image *images.Image, jobJSON 
 			}
 		}
 	}
-	// The job rides in a second cpio archive appended to the first (the
-	// kernel unpacks both), so the command line stays short.
+	// The boot record rides in a second cpio archive appended to the
+	// first (the kernel unpacks both), so the command line stays short.
 	buf := bytes.NewBuffer(slices.Clip(initrd))
-	if err := initramfs.WriteJob(buf, jobJSON, 0); err != nil {
+	if err := initramfs.WriteBoot(buf, bootJSON, 0); err != nil {
 		return nil, err
 	}
 	return &machine.BootConfig{
@@ -358,7 +537,7 @@ func bootImages(ctx context.Context, spec RunSpec, image *images.Image, jobJSON 
 		Kernel:   kernel,
 		Initrd:   buf.Bytes(),
 		Bootargs: spec.bootargs(),
-		RNGSeed:  rngSeed(jobJSON, spec.bootargs()),
+		RNGSeed:  rngSeed(bootJSON, spec.bootargs()),
 		NoBanner: true,
 	}, nil
 }
@@ -383,13 +562,14 @@ func readFile(what, path string) ([]byte, error) {
 	return b, nil
 }
 
-// rngSeed derives the guest's /chosen/rng-seed from the job and command
-// line, so that guest entropy is a function of the recipe (DESIGN.md,
-// determinism rule 4): 64 bytes, two chained SHA-256 sums.
-func rngSeed(job []byte, bootargs string) []byte {
+// rngSeed derives the guest's /chosen/rng-seed from the boot record and
+// command line, so that guest entropy is a function of the image and the
+// machine (DESIGN.md, determinism rule 4); the init mixes the job in at
+// the ready point (guest/init: reseed): 64 bytes, two chained SHA-256 sums.
+func rngSeed(boot []byte, bootargs string) []byte {
 	h := sha256.New()
-	h.Write([]byte("reprovm rng-seed v1\x00"))
-	h.Write(job)
+	h.Write([]byte("reprovm rng-seed v2\x00"))
+	h.Write(boot)
 	h.Write([]byte{0})
 	h.Write([]byte(bootargs))
 	a := h.Sum(nil)
@@ -432,12 +612,4 @@ func WriteFileAtomic(path string, data []byte) error {
 		_, err := w.Write(data)
 		return err
 	})
-}
-
-// consoleOrNil keeps a nil *lineWriter from becoming a non-nil io.Writer.
-func consoleOrNil(l *lineWriter) io.Writer {
-	if l == nil {
-		return nil
-	}
-	return l
 }

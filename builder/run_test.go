@@ -26,7 +26,7 @@ func TestRunDeterministic(t *testing.T) {
 	}
 	spec := RunSpec{
 		Argv: []string{"sh", "-c", `echo start; cat /proc/uptime; head -c 16 /dev/urandom | od -An -tx1;
-			sha256sum /dev/vda > /out/sum.txt; date -u > /out/date.txt; echo done; exit 7`},
+			head -c 65536 /dev/vda | sha256sum > /out/sum.txt; date -u > /out/date.txt; echo done; exit 7`},
 		Inputs: []InputDrive{{Path: img}},
 	}
 	var runs [2]struct {
@@ -66,8 +66,8 @@ func TestRunDeterministic(t *testing.T) {
 
 // TestRunFailures checks that a run that cannot finish says why: a kernel
 // panic (an initramfs without an init) is reported as a panic with the
-// console's last lines, and a guest that does not power off within the
-// instruction budget as such.
+// console's last lines, and a command that does not end within the
+// instruction budget (which counts from the ready point) as such.
 func TestRunFailures(t *testing.T) {
 	empty := filepath.Join(t.TempDir(), "empty.cpio")
 	var buf bytes.Buffer
@@ -85,8 +85,8 @@ func TestRunFailures(t *testing.T) {
 	}{
 		{"kernel panic", RunSpec{Argv: []string{"true"}, Initrd: empty, RAMSize: 256 << 20},
 			[]string{"the guest kernel panicked", "last console output", "Kernel panic"}, false},
-		{"no power-off", RunSpec{Argv: []string{"true"}, MaxInsns: 50_000_000, RAMSize: 256 << 20},
-			[]string{"did not power off within 50000000 instructions", "--max-insns"}, true},
+		{"no power-off", RunSpec{Argv: []string{"sh", "-c", "while :; do :; done"}, MaxInsns: 50_000_000, RAMSize: 256 << 20},
+			[]string{"did not power off within 50000000 instructions after the ready point", "--max-insns"}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,41 +3,66 @@ package builder
 import (
 	"bufio"
 	"bytes"
+	"cmp"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 
+	"github.com/ipfs/go-cid"
+
+	"github.com/reprovm/reprovm/guest/proto"
+	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/ipfsfetch"
 	"github.com/reprovm/reprovm/machine"
 )
 
-// Snapshots of a run (RunSpec.SaveSnapshot, RunSpec.FromSnapshot).
+// Snapshots of a run (RunSpec.SaveSnapshot, RunSpec.FromSnapshot) and of
+// an image's ready point (RunSpec.ReadySnapshot).
 //
 // A run's snapshot is a machine snapshot (machine.SaveSnapshot) whose note
 // names the run: a hash of everything the machine was booted with (the
-// firmware, the kernel, the initramfs with the job appended, the kernel
-// command line and the rng seed). The job holds the command, its
+// firmware, the kernel, the initramfs with the boot record appended, the
+// kernel command line and the rng seed) and of the job (the command, its
 // environment and working directory, and each input's file system and
-// mount, so a resume with another command, image, boot file or kernel
-// command line is refused. The machine checks the RAM size and each
-// drive's size, read-only flag and serial. What neither can check is the
-// bytes of the input drives: a resume must attach the same files, and a
-// writable input drive must be in the state it had before the first run
-// (the snapshot writes back what the guest had written by then). The
-// output drive is always fresh and empty, and gets the guest's writes back
-// from the snapshot.
+// mount), and whether the snapshot was taken after the ready point, when
+// the job's drives are attached. A resume with another command, image,
+// boot file or kernel command line is refused. The machine checks the RAM
+// size and each drive's size, read-only flag and serial. What neither can
+// check is the bytes of the input drives: a resume must attach the same
+// files, and a writable input drive must be in the state it had before the
+// first run (the snapshot writes back what the guest had written by then).
+// The output drive is always fresh and empty, and gets the guest's writes
+// back from the snapshot.
+//
+// A ready snapshot's note names the boot alone (the same hash without the
+// job, and the root image's hash): it serves every job on that boot.
 
 // runNoteVersion prefixes the note, so that a change in what the hash
 // covers makes older snapshots fail the comparison instead of matching by
 // accident.
-const runNoteVersion = "reprovm run v1 sha256:"
+const (
+	runNoteVersion   = "reprovm run v2 sha256:"
+	readyNoteVersion = "reprovm ready v1 sha256:"
+)
 
-// runNote returns the note that identifies the run booted with b.
-func runNote(b *machine.BootConfig) []byte {
+// Phases of a run snapshot, after the note's hash.
+const (
+	phaseBoot = " before-ready"
+	phaseJob  = " after-ready"
+)
+
+// bootHash hashes what the machine was booted with.
+func bootHash(b *machine.BootConfig, extra ...[]byte) []byte {
 	h := sha256.New()
-	for _, part := range [][]byte{b.Firmware, b.Kernel, b.Initrd, []byte(b.Bootargs), b.RNGSeed} {
+	for _, part := range append([][]byte{b.Firmware, b.Kernel, b.Initrd, []byte(b.Bootargs), b.RNGSeed}, extra...) {
 		var n [8]byte
 		binary.LittleEndian.PutUint64(n[:], uint64(len(part)))
 		h.Write(n[:])
@@ -48,7 +73,29 @@ func runNote(b *machine.BootConfig) []byte {
 	} else {
 		h.Write([]byte{0})
 	}
-	return []byte(runNoteVersion + hex.EncodeToString(h.Sum(nil)))
+	return h.Sum(nil)
+}
+
+// runNote returns the note that identifies the run of job booted with b,
+// without its phase.
+func runNote(b *machine.BootConfig, job []byte) []byte {
+	return []byte(runNoteVersion + hex.EncodeToString(bootHash(b, []byte("job"), job)))
+}
+
+// runNoteWithPhase adds the phase to a run's note: before the ready point,
+// or after it, which was at readyAt instructions (the command's budget
+// counts from there).
+func runNoteWithPhase(note []byte, afterReady bool, readyAt uint64) []byte {
+	if afterReady {
+		return fmt.Appendf(slices.Clip(note), "%s@%d", phaseJob, readyAt)
+	}
+	return append(slices.Clip(note), phaseBoot...)
+}
+
+// readyNote returns the note of the ready snapshot of the boot b with the
+// root image rootID ("" for none).
+func readyNote(b *machine.BootConfig, rootID string) []byte {
+	return []byte(readyNoteVersion + hex.EncodeToString(bootHash(b, []byte("root"), []byte(rootID))))
 }
 
 // saveSnapshot writes m's snapshot to path through a temporary file, so a
@@ -67,28 +114,152 @@ func saveSnapshot(path string, m *machine.Machine, note []byte) error {
 	return nil
 }
 
+// saveReady saves the ready snapshot at path and its CID at path+".cid".
+// Two processes that save the same ready snapshot at once write the same
+// bytes, each through its own temporary file and a rename, so the cache
+// holds one whole copy whoever wins.
+func saveReady(ctx context.Context, path string, m *machine.Machine, note []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("ready snapshot: %w", err)
+	}
+	if err := saveSnapshot(path, m, note); err != nil {
+		return fmt.Errorf("ready %w", err)
+	}
+	return writeReadyCID(ctx, path)
+}
+
+// writeReadyCID records the CID of the ready snapshot at path beside it.
+func writeReadyCID(ctx context.Context, path string) error {
+	c, err := ipfsfetch.ComputeCID(ctx, path, ipfsfetch.ImportOptions{})
+	if err != nil {
+		return fmt.Errorf("ready snapshot: %w", err)
+	}
+	return WriteFileAtomic(path+".cid", []byte(c.String()+"\n"))
+}
+
 // restoreSnapshot builds the machine of a run from the snapshot at path,
-// after checking that the snapshot was taken of the same run.
-func restoreSnapshot(path string, cfg machine.Config, note []byte) (*machine.Machine, error) {
+// after checking that the snapshot was taken of the same run, and returns
+// the ready point's instruction count (0 for a snapshot taken before it).
+// For a snapshot taken after the ready point it calls attach first, so
+// that the job's drives are there when the snapshot writes back what the
+// guest had written to them.
+func restoreSnapshot(path string, cfg machine.Config, note []byte, attach func()) (*machine.Machine, uint64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("resume: %w", err)
+		return nil, 0, fmt.Errorf("resume: %w", err)
 	}
 	defer f.Close()
 	info, err := machine.ReadSnapshotInfo(bufio.NewReader(f))
 	if err != nil {
-		return nil, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, 0, fmt.Errorf("resume from %s: %w", path, err)
 	}
-	if !bytes.Equal(info.Note, note) {
-		return nil, fmt.Errorf("resume from %s: the snapshot was taken of a different run: the command, its environment, "+
+	var readyAt uint64
+	after, isAfter := bytes.CutPrefix(info.Note, append(slices.Clip(note), phaseJob+"@"...))
+	switch {
+	case bytes.Equal(info.Note, runNoteWithPhase(note, false, 0)):
+	case isAfter:
+		n, err := strconv.ParseUint(string(after), 10, 64)
+		if err != nil || n == 0 || n > info.Instret {
+			return nil, 0, fmt.Errorf("resume from %s: bad ready point %q in the snapshot's note", path, after)
+		}
+		readyAt = n
+		attach()
+	default:
+		return nil, 0, fmt.Errorf("resume from %s: the snapshot was taken of a different run: the command, its environment, "+
 			"its inputs' file systems or mounts, the image, the boot files or the kernel command line differ", path)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, 0, fmt.Errorf("resume from %s: %w", path, err)
 	}
-	m, err := machine.RestoreSnapshot(f, cfg)
+	m, err := machine.RestoreSnapshot(bufio.NewReaderSize(f, 1<<20), cfg)
 	if err != nil {
-		return nil, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, 0, fmt.Errorf("resume from %s: %w", path, err)
+	}
+	return m, readyAt, nil
+}
+
+// restoreReady builds a machine at the ready point from the ready snapshot
+// at path, after checking that it was taken of the same boot.
+func restoreReady(path string, cfg machine.Config, note []byte) (*machine.Machine, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("ready snapshot: %w", err)
+	}
+	defer f.Close()
+	info, err := machine.ReadSnapshotInfo(bufio.NewReader(f))
+	if err != nil {
+		return nil, fmt.Errorf("ready snapshot %s: %w", path, err)
+	}
+	if !bytes.Equal(info.Note, note) {
+		return nil, fmt.Errorf("ready snapshot %s: taken of a different boot (image, warm-up, boot files or kernel command line); delete it to boot from scratch", path)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, fmt.Errorf("ready snapshot %s: %w", path, err)
+	}
+	m, err := machine.RestoreSnapshot(bufio.NewReaderSize(f, 1<<20), cfg)
+	if err != nil {
+		return nil, fmt.Errorf("ready snapshot %s: %w (delete it to make it again, or boot with --no-snapshot)", path, err)
 	}
 	return m, nil
+}
+
+// ReadySnapshotKey names the ready snapshot of a build: a hash of the
+// image CID, its warm-up, the RAM size, the kernel command line, the
+// emulator version and the layout of the drives and the protocol with the
+// guest init (readyLayout). Everything else a booted machine depends on is
+// in the image (boot files, initramfs with the init, root filesystem) or
+// derived from these (the boot record, the rng seed).
+func ReadySnapshotKey(image cid.Cid, warmup *proto.Command, ramSize uint64, bootargs string) string {
+	h := sha256.New()
+	var w []byte
+	if warmup != nil {
+		w, _ = json.Marshal(warmup)
+	}
+	for _, part := range [][]byte{
+		[]byte(readyLayout), image.Bytes(), w,
+		binary.LittleEndian.AppendUint64(nil, ramSize),
+		[]byte(bootargs), []byte(machine.EmulatorVersion),
+	} {
+		h.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(part))))
+		h.Write(part)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// readyLayout changes whenever the drives at boot (input slots, their
+// capacity, the job drive) or the ready protocol change.
+const readyLayout = "reprovm ready layout v1: 5 slots of 64 GiB, job drive 4 MiB, output 1 GiB"
+
+// ReadySnapshotPath is where the ready snapshot with key lives in the
+// cache: beside the images, <cache>/images/<image CID>.ready/<key>.snap.
+func ReadySnapshotPath(cacheRoot string, image cid.Cid, key string) string {
+	return filepath.Join(cacheRoot, "images", image.String()+".ready", key+".snap")
+}
+
+// SetReadySnapshot points spec.ReadySnapshot at the ready snapshot of
+// spec's boot in f's cache (ReadySnapshotPath, ReadySnapshotKey). spec.Image
+// must be set and c be its CID; the boot files must be the image's (no
+// Kernel, Firmware or Initrd override, which the key does not cover).
+func (spec *RunSpec) SetReadySnapshot(f *images.Fetcher, c cid.Cid) error {
+	if spec.Image == "" || !c.Defined() {
+		return fmt.Errorf("ready snapshot: needs an image and its CID")
+	}
+	if spec.Kernel != "" || spec.Firmware != "" || spec.Initrd != "" {
+		return fmt.Errorf("ready snapshot: not with a kernel, firmware or initrd override")
+	}
+	warmup := spec.Warmup
+	if warmup == nil {
+		im, err := images.OpenImage(spec.Image)
+		if err != nil {
+			return fmt.Errorf("ready snapshot: %w", err)
+		}
+		warmup = im.Manifest.WarmupCommand()
+	}
+	cache, err := f.CacheRoot()
+	if err != nil {
+		return fmt.Errorf("ready snapshot: %w", err)
+	}
+	key := ReadySnapshotKey(c, warmup, cmp.Or(spec.RAMSize, DefaultRAMSize), spec.bootargs())
+	spec.ReadySnapshot = ReadySnapshotPath(cache, c, key)
+	return nil
 }

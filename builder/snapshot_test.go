@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/reprovm/reprovm/guest/proto"
 	"github.com/reprovm/reprovm/machine"
 )
 
@@ -18,7 +19,7 @@ import (
 // that lost any state would show it in the console, the files, a drive or
 // the instruction count.
 const snapshotScript = `echo start; cat /proc/uptime; head -c 16 /dev/urandom | od -An -tx1
-sha256sum /dev/vda > /out/sum.txt
+head -c 65536 /dev/vda | sha256sum > /out/sum.txt
 printf 'written by the command' | dd of=/dev/vdb bs=512 conv=sync,fsync 2>/dev/null
 head -c 22 /dev/vdb > /out/vdb.txt
 date -u > /out/date.txt; echo done; exit 3`
@@ -32,8 +33,9 @@ type snapshotRun struct {
 
 // TestRunSnapshotResume runs a command straight through, saving a snapshot
 // at power-off; then for several instruction counts (in the middle of the
-// kernel's boot, at the first instruction of /init, in the middle of the
-// command, and at the end) it runs the same command to that count, saves a
+// kernel's boot, at the first instruction of /init, exactly at the ready
+// point where the host attaches the job, in the middle of the command, and
+// at the end) it runs the same command to that count, saves a
 // snapshot, resumes from it in a fresh machine and runs to the end. The
 // console (before and after the snapshot together), the exit status, the
 // /out files, the writable drive, the instruction counts and the power-off
@@ -98,11 +100,12 @@ func TestRunSnapshotResume(t *testing.T) {
 	}{
 		{"kernel boot", 100_000_000},
 		{"first instruction of /init", want.InitInstret + 1},
-		{"command", (want.InitInstret + want.Instret) / 2},
+		{"ready point", want.ReadyInstret},
+		{"command", (want.ReadyInstret + want.Instret) / 2},
 		{"power-off", 0},
 	}
-	if !(points[0].at < want.InitInstret && want.InitInstret < points[2].at && points[2].at < want.Instret) {
-		t.Fatalf("the points are not where their names say: /init at %d, the end at %d", want.InitInstret, want.Instret)
+	if !(points[0].at < want.InitInstret && want.InitInstret < want.ReadyInstret && want.ReadyInstret < points[3].at && points[3].at < want.Instret) {
+		t.Fatalf("the points are not where their names say: /init at %d, ready at %d, the end at %d", want.InitInstret, want.ReadyInstret, want.Instret)
 	}
 	for _, p := range points {
 		t.Run(p.name, func(t *testing.T) {
@@ -127,6 +130,9 @@ func TestRunSnapshotResume(t *testing.T) {
 			got := resumed.res
 			if c := append(before, resumed.console...); !bytes.Equal(c, straight.console) {
 				t.Errorf("console differs from the straight run's:\n--- resumed\n%s\n--- straight\n%s", c, straight.console)
+			}
+			if p.at != 0 && p.at < want.ReadyInstret && got.ReadyInstret != want.ReadyInstret {
+				t.Errorf("resumed before the ready point: ready at %d, straight at %d", got.ReadyInstret, want.ReadyInstret)
 			}
 			if got.ExitStatus != want.ExitStatus || got.Instret != want.Instret || got.InitInstret != want.InitInstret || got.Paused {
 				t.Errorf("resumed: status %d, %d instructions, init at %d; straight: %d, %d, %d",
@@ -189,7 +195,14 @@ func BenchmarkSnapshot(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	cfg := machine.Config{RAMSize: DefaultRAMSize, Drives: []machine.Drive{{Disk: disk, Serial: "reprovm-out"}}}
+	var drives []machine.Drive
+	for i := range proto.InputSlots {
+		drives = append(drives, machine.Drive{Disk: &slotDisk{size: InputSlotSize}, Serial: proto.SlotSerial(i)})
+	}
+	drives = append(drives,
+		machine.Drive{Disk: &slotDisk{size: proto.JobDriveSize}, ReadOnly: true, Serial: proto.JobSerial},
+		machine.Drive{Disk: disk, Serial: proto.OutSerial})
+	cfg := machine.Config{RAMSize: DefaultRAMSize, Drives: drives}
 	var save, restore time.Duration
 	var buf bytes.Buffer
 	for b.Loop() {

@@ -25,11 +25,14 @@ type VerifySpec struct {
 	File []byte
 	// SrcDir, if set, is a local source tree to use when it imports to the
 	// stamp's source CID (its reprovm.toml's exclude patterns apply).
-	SrcDir   string
-	Inputs   Sources
-	Fetcher  *images.Fetcher // nil for a default one
-	Console  io.Writer
-	Progress io.Writer
+	SrcDir  string
+	Inputs  Sources
+	Fetcher *images.Fetcher // nil for a default one
+	// NoSnapshot rebuilds from a fresh boot instead of the image's ready
+	// snapshot (BuildSpec.NoSnapshot).
+	NoSnapshot bool
+	Console    io.Writer
+	Progress   io.Writer
 }
 
 // Verification is the outcome of Verify.
@@ -116,6 +119,7 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 		Formats:     pub.Formats,
 		Bootargs:    st.Machine.Bootargs,
 		ToolVersion: st.Reprovm,
+		NoSnapshot:  spec.NoSnapshot,
 		Console:     spec.Console,
 		Progress:    spec.Progress,
 	})

@@ -72,54 +72,68 @@ func bootInitramfs(t *testing.T) (*images.BootFiles, string) {
 	return boot, p
 }
 
-// runQEMU boots the job on QEMU's virt machine with the given drives
-// (inputs first, the output drive last) and returns the console output.
-// The job goes on the kernel command line, or, with inInitrd, in an
-// archive appended to the initramfs. No -icount: with sleep=off QEMU
-// warps the guest clock while a virtio request is pending on the host
-// (seen: 89 s of guest time for a 0.45 G-instruction run), which is
-// stranger than plain real time.
-func runQEMU(t *testing.T, boot *images.BootFiles, initrd string, job *proto.Job, inInitrd bool, drives ...string) string {
+// runQEMU boots QEMU's virt machine with the boot record rec (nil for an
+// empty one; root, if set, is the root drive and rec.Root is set for it),
+// the job on a job drive, and the drives: the input slots first, the
+// output drive last. It returns the console output. The contents of every
+// drive are there from the start, which the init must not mind: it finds
+// them by serial and reads the job after the ready point either way. No
+// -icount: with sleep=off QEMU warps the guest clock while a virtio
+// request is pending on the host (seen: 89 s of guest time for a
+// 0.45 G-instruction run), which is stranger than plain real time.
+func runQEMU(t *testing.T, boot *images.BootFiles, initrd string, rec *proto.Boot, job *proto.Job, root string, drives ...string) string {
 	t.Helper()
 	qemu := rvtest.Tool(t, "qemu-system-riscv64")
-	var param string
-	if inInitrd {
-		b, err := job.Marshal()
-		if err != nil {
-			t.Fatal(err)
-		}
-		rd, err := os.ReadFile(initrd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		if err := initramfs.WriteJob(&buf, b, 0); err != nil {
-			t.Fatal(err)
-		}
-		initrd = filepath.Join(t.TempDir(), "initramfs+job.cpio")
-		if err := os.WriteFile(initrd, append(rd, buf.Bytes()...), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	} else {
-		var err error
-		if param, err = job.Cmdline(); err != nil {
-			t.Fatal(err)
-		}
+	if rec == nil {
+		rec = &proto.Boot{}
+	}
+	if root != "" && rec.Root == nil {
+		rec.Root = &proto.Root{FS: "erofs"}
+	}
+	b, err := rec.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := os.ReadFile(initrd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := initramfs.WriteBoot(&buf, b, 0); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	initrd = filepath.Join(dir, "initramfs+boot.cpio")
+	if err := os.WriteFile(initrd, append(rd, buf.Bytes()...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jobDrive, err := proto.EncodeJobDrive(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobImg := filepath.Join(dir, "job.img")
+	if err := os.WriteFile(jobImg, jobDrive, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	args := []string{"-machine", "virt", "-smp", "1", "-m", "1G", "-bios", boot.Firmware,
-		"-kernel", boot.Kernel, "-initrd", initrd, "-append", kernelArgs + " " + param,
+		"-kernel", boot.Kernel, "-initrd", initrd, "-append", kernelArgs,
 		"-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"}
-	for i, d := range drives {
-		id := "d" + string(rune('0'+i))
-		ro := ",readonly=on"
-		if i == len(drives)-1 {
-			ro = ""
+	add := func(id, file, serial string, ro bool) {
+		opt := ""
+		if ro {
+			opt = ",readonly=on"
 		}
-		// QEMU gives the first virtio-blk-device the slot the kernel
-		// probes first, so drive i is /dev/vd<a+i>.
-		args = append(args, "-drive", "file="+d+",format=raw,if=none,id="+id+ro,
-			"-device", "virtio-blk-device,drive="+id)
+		args = append(args, "-drive", "file="+file+",format=raw,if=none,id="+id+opt,
+			"-device", "virtio-blk-device,drive="+id+",serial="+serial)
 	}
+	for i, d := range drives[:len(drives)-1] {
+		add("in"+string(rune('0'+i)), d, proto.SlotSerial(i), true)
+	}
+	add("job", jobImg, proto.JobSerial, true)
+	if root != "" {
+		add("root", root, proto.RootSerial, true)
+	}
+	add("out", drives[len(drives)-1], proto.OutSerial, false)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -164,7 +178,7 @@ func TestQEMURun(t *testing.T) {
 		Argv:   []string{"sh", "-c", "echo hello; uname -m; sha256sum /mnt/0/somefile > /out/sum.txt; exit 3"},
 		Inputs: []proto.Input{{}},
 	}
-	console := runQEMU(t, boot, initrd, job, false, in, outImg)
+	console := runQEMU(t, boot, initrd, nil, job, "", in, outImg)
 	if !strings.Contains(console, "hello\nriscv64\n") {
 		t.Errorf("console lacks hello and riscv64:\n%s", console)
 	}
@@ -214,7 +228,7 @@ mkdir -p /out/bin && printf '#!/bin/sh\n' > /out/bin/tool && chmod 700 /out/bin/
 ln -s bin/tool /out/link
 mkfifo /out/fifo
 kill -9 $$`}, Env: []string{"EXTRA=x y", "TZ=Europe/Paris"}, Dir: "/tmp"}
-		console := runQEMU(t, boot, initrd, job, true, out)
+		console := runQEMU(t, boot, initrd, nil, job, "", out)
 		f, err := os.Open(out)
 		if err != nil {
 			t.Fatal(err)
@@ -242,7 +256,7 @@ kill -9 $$`}, Env: []string{"EXTRA=x y", "TZ=Europe/Paris"}, Dir: "/tmp"}
 
 	t.Run("not found", func(t *testing.T) {
 		out := blankDrive(t, 1<<20)
-		console := runQEMU(t, boot, initrd, &proto.Job{Argv: []string{"no-such-command"}}, false, out)
+		console := runQEMU(t, boot, initrd, nil, &proto.Job{Argv: []string{"no-such-command"}}, "", out)
 		f, err := os.Open(out)
 		if err != nil {
 			t.Fatal(err)
@@ -255,9 +269,9 @@ kill -9 $$`}, Env: []string{"EXTRA=x y", "TZ=Europe/Paris"}, Dir: "/tmp"}
 
 	t.Run("init failure", func(t *testing.T) {
 		out := blankDrive(t, 1<<20)
-		// One input drive promised, none given: the only drive is the output.
+		// One input drive promised, none given: slot 0 is missing.
 		job := &proto.Job{Argv: []string{"true"}, Inputs: []proto.Input{{}}}
-		console := runQEMU(t, boot, initrd, job, false, out)
+		console := runQEMU(t, boot, initrd, nil, job, "", out)
 		f, err := os.Open(out)
 		if err != nil {
 			t.Fatal(err)
@@ -270,6 +284,39 @@ kill -9 $$`}, Env: []string{"EXTRA=x y", "TZ=Europe/Paris"}, Dir: "/tmp"}
 		}
 		if !strings.Contains(console, "reprovm-init: drives: ") {
 			t.Errorf("console lacks the init's message:\n%s", console)
+		}
+	})
+
+	// The warm-up runs before the ready point and the job sees what it
+	// left in /tmp; a failing warm-up is an init failure.
+	t.Run("warm-up", func(t *testing.T) {
+		out := blankDrive(t, 1<<20)
+		rec := &proto.Boot{Warmup: &proto.Command{Argv: []string{"sh", "-c", `echo "warm $W $PWD" > /tmp/warm`}, Env: []string{"W=up"}, Dir: "/out"}}
+		job := &proto.Job{Argv: []string{"sh", "-c", "cat /tmp/warm > /out/warm"}}
+		console := runQEMU(t, boot, initrd, rec, job, "", out)
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		status, files, err := guest.ReadOutput(f)
+		if err != nil || status != 0 || len(files) != 1 || string(files[0].Data) != "warm up /out\n" {
+			t.Errorf("status %d, files %+v, %v\nconsole:\n%s", status, files, err, console)
+		}
+	})
+	t.Run("warm-up fails", func(t *testing.T) {
+		out := blankDrive(t, 1<<20)
+		rec := &proto.Boot{Warmup: &proto.Command{Argv: []string{"sh", "-c", "exit 4"}}}
+		console := runQEMU(t, boot, initrd, rec, &proto.Job{Argv: []string{"true"}}, "", out)
+		f, err := os.Open(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		_, _, err = guest.ReadOutput(f)
+		var ie *guest.InitError
+		if !errors.As(err, &ie) || ie.Stage != proto.StageWarmup {
+			t.Errorf("ReadOutput: %v, want an InitError at stage warm-up\nconsole:\n%s", err, console)
 		}
 	})
 }
@@ -337,6 +384,7 @@ echo "$PWD" > /out/pwd.txt
 	for _, tc := range []struct {
 		name   string
 		job    *proto.Job
+		root   string
 		drives []string
 		extra  string            // more script
 		want   map[string]string // more files
@@ -353,12 +401,12 @@ echo "$PWD" > /out/pwd.txt
 			name: "root image",
 			job: &proto.Job{
 				Inputs: []proto.Input{
-					{FS: "erofs"},
+					{FS: "erofs"}, // the root image again, so that the source is input 1
 					{FS: "erofs", Mount: "/src", Overlay: true},
 					{Mount: "/deps/x"},
 				},
-				Root: &proto.Root{Input: 0},
 			},
+			root:   root,
 			drives: []string{root, src, dep},
 			extra:  "readlink /deps > /out/root.txt; find /opt >> /out/root.txt\n",
 			want:   map[string]string{"root.txt": "/opt/deps\n/opt\n/opt/deps\n/opt/deps/x\n/opt/deps/x/lib.txt\n"},
@@ -369,7 +417,7 @@ echo "$PWD" > /out/pwd.txt
 			job.Argv = []string{"sh", "-c", script + tc.extra}
 			job.Dir = "/src"
 			out := blankDrive(t, 1<<20)
-			console := runQEMU(t, boot, initrd, job, false, append(tc.drives, out)...)
+			console := runQEMU(t, boot, initrd, nil, job, tc.root, append(tc.drives, out)...)
 			f, err := os.Open(out)
 			if err != nil {
 				t.Fatal(err)
@@ -402,7 +450,7 @@ echo "$PWD" > /out/pwd.txt
 			{FS: "erofs", Mount: "/deps/y"},
 		}}
 		out := blankDrive(t, 1<<20)
-		console := runQEMU(t, boot, initrd, job, false, dep, src, out)
+		console := runQEMU(t, boot, initrd, nil, job, "", dep, src, out)
 		f, err := os.Open(out)
 		if err != nil {
 			t.Fatal(err)

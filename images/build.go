@@ -37,6 +37,7 @@ type Manifest struct {
 	Version    int               `json:"manifest_version"`
 	LockSHA256 string            `json:"lock_sha256"`
 	Env        map[string]string `json:"env"`
+	Warmup     *Warmup           `json:"warmup,omitempty"`
 	Kernel     ManifestBlob      `json:"kernel"`
 	Firmware   ManifestBlob      `json:"firmware"`
 	Initramfs  ManifestBlob      `json:"initramfs"`
@@ -96,7 +97,7 @@ func (f *Fetcher) BuildImage(ctx context.Context, lockJSON []byte, dir string) (
 		return nil, fmt.Errorf("build image: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	m := &Manifest{Version: ManifestVersion, LockSHA256: hex.EncodeToString(lockSum[:]), Env: l.Env}
+	m := &Manifest{Version: ManifestVersion, LockSHA256: hex.EncodeToString(lockSum[:]), Env: l.Env, Warmup: l.Warmup}
 	boot, err := f.BootKernel(ctx, l.Kernel.Package())
 	if err != nil {
 		return nil, fmt.Errorf("build image: %w", err)

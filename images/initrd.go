@@ -13,9 +13,9 @@ import (
 // WriteInitramfs writes the initramfs every run boots with: the guest init,
 // busybox and all of BootModules, each in its group so that the init loads
 // only what a job needs. It depends on nothing but the boot files and the
-// embedded init, so one initramfs serves every job of an image (the job
+// embedded init, so one initramfs serves every job of an image (the boot record
 // rides in a second archive appended at run time, see
-// initramfs.WriteJob).
+// initramfs.WriteBoot).
 //
 // The modules are decompressed on the host and their signatures cut off:
 // the guest then skips an xz decode and a signature check per module

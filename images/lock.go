@@ -34,6 +34,8 @@ type Lock struct {
 	Roots []string `json:"roots"`
 	// Env holds the spec's environment defaults; JSON sorts its keys.
 	Env map[string]string `json:"env"`
+	// Warmup is the spec's warm-up command, if any.
+	Warmup *Warmup `json:"warmup,omitempty"`
 	// Kernel is the kernel package. Its own dependencies (kmod,
 	// initramfs-tools, ...) serve an installed system's boot, not a build
 	// image, and are not followed.
@@ -111,6 +113,7 @@ func NewLock(spec *Spec, si *SignedIndex, suiteDir string) (*Lock, error) {
 		Index:  LockIndex{Path: suiteDir + si.Path, SHA256: si.File.SHA256, Size: si.File.Size},
 		Roots:  append([]string(nil), spec.Packages...),
 		Env:    spec.Env,
+		Warmup: spec.Warmup,
 		Kernel: lockedPackage(kernels[0], nil),
 	}
 	l.Kernel.PreDepends, l.Kernel.Depends = "", ""
@@ -156,6 +159,9 @@ func ParseLock(name string, data []byte) (*Lock, error) {
 	}
 	if len(l.Packages) == 0 {
 		return nil, fmt.Errorf("lock %s: no packages", name)
+	}
+	if err := l.Warmup.check(); err != nil {
+		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	for i, p := range append([]LockedPackage{l.Kernel}, l.Packages...) {
 		if err := p.Package().validate(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -172,6 +173,23 @@ func TestParseSpec(t *testing.T) {
 			t.Error(err)
 		}
 	}
+	// The go image warms its GOCACHE up with the standard library for
+	// wasip1/wasm (see RATIONALE.md, "Warm-up commands are declared by the
+	// image"), and its lock carries the same warm-up.
+	data, _ := os.ReadFile("specs/go.toml")
+	spec, err := ParseSpec("specs/go.toml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockData, _ := os.ReadFile("specs/go.lock.json")
+	lock, err := ParseLock("specs/go.lock.json", lockData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := spec.Warmup; w == nil || strings.Join(w.Command, " ") != "go build std" || w.Env["GOOS"] != "wasip1" || w.Env["GOARCH"] != "wasm" ||
+		!reflect.DeepEqual(lock.Warmup, w) {
+		t.Errorf("go image warm-up: spec %+v, lock %+v", spec.Warmup, lock.Warmup)
+	}
 	base := "suite = \"trixie\"\narch = \"riscv64\"\nkernel = \"linux-image-x\"\n"
 	for in, want := range map[string]string{
 		base + "packages = [\"aa\"]\nextra = 1\n":              "unknown keys extra",
@@ -181,6 +199,10 @@ func TestParseSpec(t *testing.T) {
 		"suite = \"../x\"\n":                                   "suite \"../x\" is not a suite name",
 		base + "packages = [\"aa\"]\n[env]\n\"A=B\" = \"c\"\n": "env \"A=B\"",
 		"suite = ": "spec t.toml:",
+		base + "packages = [\"aa\"]\n[warmup]\ncommand = []\n":                               "warmup: empty command",
+		base + "packages = [\"aa\"]\n[warmup]\ncommand = [\"a\"]\ndir = \"rel\"\n":           "warmup: dir \"rel\"",
+		base + "packages = [\"aa\"]\n[warmup]\ncommand = [\"a\"]\nenv = { \"=\" = \"x\" }\n": "warmup: env",
+		base + "packages = [\"aa\"]\n[warmup]\ncommand = [\"a\"]\nshell = true\n":            "unknown keys warmup.shell",
 	} {
 		_, err := ParseSpec("t.toml", []byte(in))
 		if err == nil || !strings.Contains(err.Error(), want) {

@@ -30,6 +30,8 @@ type Spec struct {
 	Kernel   string            `toml:"kernel"`
 	Packages []string          `toml:"packages"`
 	Env      map[string]string `toml:"env"`
+	// Warmup, if set, is run before every job's snapshot (see Warmup).
+	Warmup *Warmup `toml:"warmup"`
 }
 
 // ParseSpec parses and checks a spec; name is for error messages. Unknown
@@ -74,7 +76,7 @@ func (s *Spec) check() error {
 			return fmt.Errorf("env %q: names must be non-empty without '=' or NUL, values without NUL", k)
 		}
 	}
-	return nil
+	return s.Warmup.check()
 }
 
 // roots parses the package entries.

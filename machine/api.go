@@ -56,6 +56,9 @@ const (
 	// StopReset: the guest asked for a reset (Linux reboot, or a kernel
 	// panic with panic=-1). The machine does not restart.
 	StopReset
+	// StopRequested: the host called RequestStop from a device or console
+	// callback; the machine can keep running.
+	StopRequested
 )
 
 // Stop is the result of Run.

@@ -114,6 +114,9 @@ func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
 		case hart.StopECall:
 			return Stop{Reason: StopECall}, nil
 		case hart.StopRequested:
+			if !m.power.off {
+				return Stop{Reason: StopRequested}, nil
+			}
 			return m.power.state, nil
 		case hart.StopTrapLoop:
 			cause, tval := m.hart.LastTrap()
@@ -125,6 +128,14 @@ func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
 		}
 	}
 }
+
+// RequestStop makes Run return StopRequested after the instruction being
+// executed. It is for the host's callbacks that run inside a guest access
+// (a Disk's ReadAt or WriteAt, the Console's Write), so that the host can
+// stop the machine at a point the guest chose, such as the guest init's
+// "ready for the job" write, at an instruction count that does not depend
+// on the host. Call it only from such callbacks.
+func (m *Machine) RequestStop() { m.hart.RequestStop() }
 
 // PoweredOff reports whether the guest has powered the machine off or
 // asked for a reset, and the stop Run returned then.

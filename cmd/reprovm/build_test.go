@@ -28,15 +28,17 @@ var tinyWasm = []byte{
 }
 
 // tinyProject writes a project whose build copies a wasm module from its
-// source to /out: a build that costs one boot (about half a billion guest
-// instructions), for testing build, stamp and verify on the real machine.
+// source to /out: a build that costs one boot and the go image's warm-up
+// the first time, when it makes the image's ready snapshot (with the
+// default RAM size, so that the demo's builds share it), and then a few
+// million guest instructions after the ready point, for testing build,
+// stamp and verify on the real machine.
 func tinyProject(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	recipe := `image = "go"
 command = ["cp", "m.wasm", "/out/m.wasm"]
 outputs = ["/out/m.wasm"]
-ram = "512M"
 max_insns = 5000000000
 `
 	if err := os.WriteFile(filepath.Join(dir, "reprovm.toml"), []byte(recipe), 0o644); err != nil {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
 
 	"github.com/reprovm/reprovm/builder"
@@ -192,14 +193,14 @@ func builtinDir(name string) (string, error) {
 	return dir, nil
 }
 
-// resolveImage turns --image into an image directory (builder.ResolveImage),
-// offline: a CID must be in the local store or be a built-in image's.
-func resolveImage(cmd *cobra.Command, arg string) (string, error) {
+// resolveImage turns --image into an image directory and its CID
+// (builder.ResolveImage), offline: a CID must be in the local store or be a
+// built-in image's.
+func resolveImage(cmd *cobra.Command, arg string) (string, cid.Cid, error) {
 	var store storeFlag
 	s, err := store.open()
 	if err != nil {
-		return "", err
+		return "", cid.Undef, err
 	}
-	dir, _, err := builder.ResolveImage(cmd.Context(), arg, builder.Sources{Store: s}, &images.Fetcher{Progress: cmd.ErrOrStderr()})
-	return dir, err
+	return builder.ResolveImage(cmd.Context(), arg, builder.Sources{Store: s}, &images.Fetcher{Progress: cmd.ErrOrStderr()})
 }

@@ -36,6 +36,7 @@ type vmFlags struct {
 	saveSnapshot             string
 	snapshotAt               uint64
 	fromSnapshot             string
+	noSnapshot               bool
 }
 
 // addVMFlags registers the Linux-mode flags on cmd.
@@ -54,6 +55,7 @@ func addVMFlags(cmd *cobra.Command, v *vmFlags) {
 	fl.StringVar(&v.dtbOut, "dtb-out", "", "expert: write the machine's device tree blob to `FILE`")
 	fl.StringVar(&v.saveSnapshot, "save-snapshot", "", "write the machine's state to `FILE` at power-off, or at --snapshot-at")
 	fl.Uint64Var(&v.snapshotAt, "snapshot-at", 0, "with --save-snapshot: stop when `N` instructions have retired (counted from boot) and save the snapshot then")
+	fl.BoolVar(&v.noSnapshot, "no-snapshot", false, "with --image: boot from scratch instead of starting from the image's ready snapshot (made on first use and kept in the cache; same result, slower)")
 	fl.StringVar(&v.fromSnapshot, "from-snapshot", "", "resume from a snapshot `FILE` instead of booting; give the same command, --drive, --image, --env, --workdir, --ram and expert flags as the run that saved it")
 }
 
@@ -91,15 +93,28 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		spec.MaxInsns = unlimitedInsns
 	}
 	if f.vm.image != "" {
-		dir, err := resolveImage(cmd, f.vm.image)
+		dir, c, err := resolveImage(cmd, f.vm.image)
 		if err != nil {
 			return &statusError{code: exitVMFailed, msg: err.Error()}
 		}
 		spec.Image = dir
+		// The image's ready snapshot, unless the run is one of the
+		// snapshot flags' or boots other files than the image's.
+		if !f.vm.noSnapshot && spec.FromSnapshot == "" && spec.SaveSnapshot == "" &&
+			spec.Kernel == "" && spec.Initrd == "" && spec.Firmware == "" {
+			if err := spec.SetReadySnapshot(spec.Fetcher, c); err != nil {
+				return &statusError{code: exitVMFailed, msg: err.Error()}
+			}
+		}
 	}
 	console := &lineEnd{w: cmd.ErrOrStderr()}
 	if !f.vm.quiet {
-		spec.Console = console
+		spec.Console, spec.BootConsole = console, console
+	}
+	if spec.ReadySnapshot != "" {
+		if _, err := os.Stat(spec.ReadySnapshot); err != nil {
+			fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: no ready snapshot of this image yet: booting it once (with its warm-up), then saving %s\n", spec.ReadySnapshot)
+		}
 	}
 	for _, d := range f.vm.drives {
 		in, err := parseDrive(d)

@@ -11,7 +11,8 @@ import (
 
 // TestRunVMCommand boots Debian's kernel (fetched into the user cache on
 // first use) and runs a shell command that prints, reads a read-only raw
-// drive, leaves a file in /out and exits 3.
+// drive (its file's bytes, which the zeros of the rest of its input slot
+// follow), leaves a file in /out and exits 3.
 func TestRunVMCommand(t *testing.T) {
 	dir := t.TempDir()
 	img := filepath.Join(dir, "data.img")
@@ -24,7 +25,7 @@ func TestRunVMCommand(t *testing.T) {
 	}
 	out := filepath.Join(dir, "out")
 	r := runCLI(t.Context(), "run", "--drive", img+":ro", "--out", out, "--",
-		"sh", "-c", "echo hello; uname -m; sha256sum /dev/vda > /out/sum.txt; exit 3")
+		"sh", "-c", "echo hello; uname -m; head -c 1048576 /dev/vda | sha256sum > /out/sum.txt; exit 3")
 	r.check(t, 3, "")
 	for _, want := range []string{"hello\n", "riscv64\n", "reprovm: exit status 3; retired "} {
 		if !strings.Contains(r.stderr, want) {
@@ -38,7 +39,7 @@ func TestRunVMCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := fmt.Sprintf("%x  /dev/vda\n", sha256.Sum256(data)); string(got) != want {
+	if want := fmt.Sprintf("%x  -\n", sha256.Sum256(data)); string(got) != want {
 		t.Errorf("sum.txt = %q, want %q", got, want)
 	}
 }

@@ -22,12 +22,13 @@ import (
 
 func newVerifyCmd() *cobra.Command {
 	var (
-		in      inputFlags
-		src     string
-		expects []string
-		sha     string
-		keep    string
-		quiet   bool
+		in         inputFlags
+		src        string
+		expects    []string
+		sha        string
+		keep       string
+		quiet      bool
+		noSnapshot bool
 	)
 	cmd := &cobra.Command{
 		Use:   "verify [flags] FILE",
@@ -87,7 +88,7 @@ rebuild could not run (missing input, boot failure); 130 interrupted.`,
 				return fail(exitVMFailed, err)
 			}
 			stderr := cmd.ErrOrStderr()
-			spec := builder.VerifySpec{File: file, SrcDir: src, Inputs: srcs, Fetcher: &images.Fetcher{Progress: stderr}, Progress: stderr}
+			spec := builder.VerifySpec{File: file, SrcDir: src, Inputs: srcs, Fetcher: &images.Fetcher{Progress: stderr}, NoSnapshot: noSnapshot, Progress: stderr}
 			if !quiet {
 				spec.Console = stderr
 			}
@@ -150,6 +151,7 @@ rebuild could not run (missing input, boot failure); 130 interrupted.`,
 	fl.StringVar(&sha, "expect-sha256", "", "same as --expect sha256:`HEX`")
 	fl.StringVar(&keep, "keep", "", "write the rebuilt file into `DIR`")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "do not stream the guest console to stderr")
+	fl.BoolVar(&noSnapshot, "no-snapshot", false, "rebuild from a fresh boot of the image instead of its ready snapshot (same result, slower)")
 	return cmd
 }
 

@@ -14,42 +14,78 @@ import (
 	"github.com/reprovm/reprovm/guest/proto"
 )
 
-// driveName is the kernel's name for the i-th virtio block device (i <
-// proto.MaxDrives, so one letter suffices).
-func driveName(i int) string { return "vd" + string(rune('a'+i)) }
+// driveSet is the machine's drives by role: device paths such as
+// /dev/vdf, "" for a drive that is not there.
+type driveSet struct {
+	job, root, out string
+	slots          [proto.InputSlots]string
+}
 
-// drives lists the virtio block devices present, in order.
-func drives() []string {
+// listDrives maps the serial of each virtio block device present to its
+// device path. Linux reads the serial from the device (GET_ID) when
+// /sys/block/<name>/serial is read.
+func listDrives() map[string]string {
 	ents, _ := os.ReadDir("/sys/block")
 	var names []string
 	for _, e := range ents {
-		if n := e.Name(); len(n) == 3 && strings.HasPrefix(n, "vd") {
+		if n := e.Name(); strings.HasPrefix(n, "vd") {
 			names = append(names, n)
 		}
 	}
 	slices.Sort(names)
-	return names
+	bySerial := map[string]string{}
+	for _, n := range names {
+		b, err := os.ReadFile("/sys/block/" + n + "/serial")
+		if err != nil {
+			continue
+		}
+		s := strings.TrimRight(string(b), "\x00\n ")
+		if _, dup := bySerial[s]; !dup && s != "" {
+			bySerial[s] = "/dev/" + n
+		}
+	}
+	return bySerial
 }
 
-// mountInputs checks that the machine has exactly the job's input drives
-// plus the output drive, and mounts each input read-only at /mnt/<i>.
-// It loads a filesystem's modules (mods' group of that name) before the
-// first mount of that type.
-func mountInputs(job *proto.Job, mods *modules) error {
-	want := len(job.Inputs) + 1
-	// virtio_blk probes while it loads, so the drives are normally there
-	// already; the wait covers a slow probe. Guest time is deterministic,
-	// so the wait is too.
-	have := drives()
-	for tries := 0; len(have) < want && tries < 100; tries++ {
+// findDrives finds the drives by serial (proto.Boot describes the layout).
+// The job and output drives, and the root drive if the boot has a root,
+// must be there; an input slot may be missing, which only a job that uses
+// it will notice. virtio_blk probes while it loads, so the drives are
+// normally there already; the wait covers a slow probe, and guest time is
+// deterministic, so the wait is too.
+func findDrives(boot *proto.Boot) (*driveSet, error) {
+	want := []string{proto.JobSerial, proto.OutSerial}
+	if boot.Root != nil {
+		want = append(want, proto.RootSerial)
+	}
+	var have map[string]string
+	for tries := 0; ; tries++ {
+		have = listDrives()
+		missing := slices.DeleteFunc(slices.Clone(want), func(s string) bool { return have[s] != "" })
+		if len(missing) == 0 {
+			break
+		}
+		if tries == 100 {
+			return nil, fmt.Errorf("no drive with serial %s (the machine has %v)", strings.Join(missing, ", "), have)
+		}
 		time.Sleep(10 * time.Millisecond)
-		have = drives()
 	}
-	if len(have) != want {
-		return fmt.Errorf("the job has %d input drive(s) plus the output drive, but the machine has %d drive(s) %v", len(job.Inputs), len(have), have)
+	ds := &driveSet{job: have[proto.JobSerial], out: have[proto.OutSerial], root: have[proto.RootSerial]}
+	for i := range ds.slots {
+		ds.slots[i] = have[proto.SlotSerial(i)]
 	}
+	return ds, nil
+}
+
+// mountInputs mounts each of the job's inputs read-only at /mnt/<i>. It
+// loads a filesystem's modules (mods' group of that name) before the first
+// mount of that type.
+func mountInputs(job *proto.Job, ds *driveSet, mods *modules) error {
 	for i, in := range job.Inputs {
-		dev := "/dev/" + driveName(i)
+		dev := ds.slots[i]
+		if dev == "" {
+			return fmt.Errorf("input %d: the machine has no drive with serial %s", i, proto.SlotSerial(i))
+		}
 		fstype := in.FS
 		if fstype == "raw" {
 			continue
@@ -60,16 +96,25 @@ func mountInputs(job *proto.Job, mods *modules) error {
 				return fmt.Errorf("input %d: %w", i, err)
 			}
 		}
-		if err := mods.load(fstype); err != nil {
-			return fmt.Errorf("input %d: modules for %s: %w", i, fstype, err)
-		}
 		dir := "/mnt/" + strconv.Itoa(i)
-		if err := os.Mkdir(dir, 0o755); err != nil {
+		if err := mountReadOnly(dev, dir, fstype, mods); err != nil {
 			return fmt.Errorf("input %d: %w", i, err)
 		}
-		if err := syscall.Mount(dev, dir, fstype, syscall.MS_RDONLY|syscall.MS_NODEV|syscall.MS_NOSUID, ""); err != nil {
-			return fmt.Errorf("input %d: mount %s (%s) on %s read-only: %w", i, dev, fstype, dir, err)
-		}
+	}
+	return nil
+}
+
+// mountReadOnly mounts the filesystem on dev at the new directory dir,
+// read-only, after loading its modules.
+func mountReadOnly(dev, dir, fstype string, mods *modules) error {
+	if err := mods.load(fstype); err != nil {
+		return fmt.Errorf("modules for %s: %w", fstype, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := syscall.Mount(dev, dir, fstype, syscall.MS_RDONLY|syscall.MS_NODEV|syscall.MS_NOSUID, ""); err != nil {
+		return fmt.Errorf("mount %s (%s) on %s read-only: %w", dev, fstype, dir, err)
 	}
 	return nil
 }

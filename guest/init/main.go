@@ -1,16 +1,20 @@
 // Command init is reprovm's guest init: PID 1 in the initramfs. It mounts
 // the kernel filesystems, loads the kernel modules listed in
-// /modules/order (more on demand), reads its job (guest/proto.Job) from
-// /reprovm/job.json or the kernel command line, mounts the input drives
-// read-only, assembles the root filesystem and the inputs' own mount
-// points (such as /src and /deps/<name>), runs the command with a fixed
-// environment, archives /out onto the output drive and powers the machine
-// off.
+// /modules/order (more on demand), reads the boot record
+// (guest/proto.Boot) from /reprovm/boot.json, assembles the root
+// filesystem, runs the image's warm-up command, and signals the ready
+// point on the output drive. Everything job-specific comes after that
+// point, so that one snapshot taken there serves every job: it reads the
+// job (guest/proto.Job) from the job drive, mounts the input drives
+// read-only and at their own mount points (such as /src and
+// /deps/<name>), runs the command with a fixed environment, archives /out
+// onto the output drive and powers the machine off.
 //
 // It is silent when all goes well, so that the console shows only the
-// command's output. On failure it prints "reprovm-init: <stage>: <error>"
-// and, once the output drive is reachable, records the failure in the
-// drive's header (state InitFailed, code = the stage).
+// command's output (and the warm-up's, before the ready point). On failure
+// it prints "reprovm-init: <stage>: <error>" and, once the output drive is
+// reachable, records the failure in the drive's header (state InitFailed,
+// code = the stage).
 //
 // Build it only as documented in package guest: the committed binary
 // must be reproducible.
@@ -65,21 +69,46 @@ func run() *proto.Header {
 	if err != nil {
 		return failed(proto.StageModules, err)
 	}
-	job, err := readJob()
+	boot, err := readBoot()
 	if err != nil {
 		return failed(proto.StageJob, err)
 	}
-	if err := mountInputs(job, mods); err != nil {
+	ds, err := findDrives(boot)
+	if err != nil {
 		return failed(proto.StageDrives, err)
 	}
-	root, err := setupRoot(job, mods)
+	root, err := setupRoot(boot, ds, mods)
 	if err != nil {
+		return failed(proto.StageDrives, err)
+	}
+	if w := boot.Warmup; w != nil {
+		h, err := runCommand(w.Argv, w.Env, w.Dir, root)
+		if err != nil {
+			return failed(proto.StageWarmup, err)
+		}
+		if h.State != proto.Exited || h.Code != 0 {
+			return failed(proto.StageWarmup, fmt.Errorf("the image's warm-up command %q ended with state %d, code %d", w.Argv, h.State, h.Code))
+		}
+	}
+	// The ready point: the host stops the machine inside this write and
+	// attaches the job; nothing before it depended on the job.
+	if err := signalReady(ds.out); err != nil {
+		return failed(proto.StageReady, err)
+	}
+	job, err := readJob(ds)
+	if err != nil {
+		return failed(proto.StageJob, err)
+	}
+	if err := mountInputs(job, ds, mods); err != nil {
+		return failed(proto.StageDrives, err)
+	}
+	if err := bindMnt(root); err != nil {
 		return failed(proto.StageDrives, err)
 	}
 	if err := inputMounts(job, mods, root); err != nil {
 		return failed(proto.StageDrives, err)
 	}
-	h, err := runCommand(job, root)
+	h, err := runCommand(job.Argv, job.Env, job.Dir, root)
 	if err != nil {
 		return failed(proto.StageRun, err)
 	}

@@ -13,15 +13,14 @@ import (
 )
 
 // writeOutput writes the archive of /out (only if the command ran) and
-// then h to the output drive, the last drive. The header goes last and
-// each part is synced, so a header on the drive means the archive behind
-// it is complete.
+// then h to the output drive (serial proto.OutSerial). The header goes
+// last and each part is synced, so a header on the drive means the archive
+// behind it is complete.
 func writeOutput(h *proto.Header) error {
-	ds := drives()
-	if len(ds) == 0 {
-		return fmt.Errorf("no drives: the result cannot be recorded")
+	dev := listDrives()[proto.OutSerial]
+	if dev == "" {
+		return fmt.Errorf("no output drive (serial %s): the result cannot be recorded", proto.OutSerial)
 	}
-	dev := "/dev/" + ds[len(ds)-1]
 	f, err := os.OpenFile(dev, os.O_RDWR, 0)
 	if err != nil {
 		return err

@@ -14,12 +14,13 @@ import (
 	"github.com/reprovm/reprovm/guest/proto"
 )
 
-// environ is the command's environment: proto.BaseEnv, then PWD, then the
-// job's entries, a later entry replacing an earlier one with the same key.
-func environ(job *proto.Job, dir string) []string {
+// environ is a command's environment: proto.BaseEnv, then PWD, then the
+// command's entries, a later entry replacing an earlier one with the same
+// key.
+func environ(cmdEnv []string, dir string) []string {
 	var env []string
 	index := map[string]int{}
-	for _, e := range append(append(append([]string{}, proto.BaseEnv...), "PWD="+dir), job.Env...) {
+	for _, e := range append(append(append([]string{}, proto.BaseEnv...), "PWD="+dir), cmdEnv...) {
 		k, _, _ := strings.Cut(e, "=")
 		if i, ok := index[k]; ok {
 			env[i] = e
@@ -56,19 +57,18 @@ func lookPath(name string, env []string, root string) (string, error) {
 	return "", exec.ErrNotFound
 }
 
-// runCommand runs the job's command with the console as stdout and
-// stderr and /dev/null as stdin, chrooted into root unless it is "", then
-// kills whatever it left running.
-func runCommand(job *proto.Job, root string) (*proto.Header, error) {
-	dir := job.Dir
+// runCommand runs a command (the warm-up or the job's) with the console
+// as stdout and stderr and /dev/null as stdin, chrooted into root unless
+// it is "", then kills whatever it left running.
+func runCommand(argv, cmdEnv []string, dir, root string) (*proto.Header, error) {
 	if dir == "" {
 		dir = "/"
 	}
-	env := environ(job, dir)
-	prog, err := lookPath(job.Argv[0], env, root)
+	env := environ(cmdEnv, dir)
+	prog, err := lookPath(argv[0], env, root)
 	if err != nil {
 		// sh -c semantics: not found is 127.
-		fmt.Fprintf(os.Stderr, "reprovm-init: %s: not found\n", job.Argv[0])
+		fmt.Fprintf(os.Stderr, "reprovm-init: %s: not found\n", argv[0])
 		return &proto.Header{State: proto.Exited, Code: 127}, nil
 	}
 	stdin, err := os.Open("/dev/null")
@@ -77,7 +77,7 @@ func runCommand(job *proto.Job, root string) (*proto.Header, error) {
 	}
 	defer stdin.Close()
 	cmd := &exec.Cmd{
-		Path: prog, Args: job.Argv, Env: env, Dir: dir,
+		Path: prog, Args: argv, Env: env, Dir: dir,
 		Stdin: stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 	}
 	if root != "" {
@@ -89,7 +89,7 @@ func runCommand(job *proto.Job, root string) (*proto.Header, error) {
 			return nil, fmt.Errorf("working directory: %w", err)
 		}
 		// sh -c semantics: found but not executable is 126.
-		fmt.Fprintf(os.Stderr, "reprovm-init: %s: %v\n", job.Argv[0], err)
+		fmt.Fprintf(os.Stderr, "reprovm-init: %s: %v\n", argv[0], err)
 		return &proto.Header{State: proto.Exited, Code: 126}, nil
 	}
 	err = cmd.Wait()

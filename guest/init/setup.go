@@ -121,24 +121,11 @@ func (m *modules) load(group string) error {
 	return nil
 }
 
-// readJob reads the job from /reprovm/job.json (an archive appended to the
-// initramfs) or else from the kernel command line.
-func readJob() (*proto.Job, error) {
-	if b, err := os.ReadFile("/reprovm/job.json"); err == nil {
-		return proto.ParseJob(b)
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return nil, err
-	}
-	cmdline, err := os.ReadFile("/proc/cmdline")
+// readBoot reads the boot record the host appended to the initramfs.
+func readBoot() (*proto.Boot, error) {
+	b, err := os.ReadFile("/" + proto.BootPath)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("no boot record: %w", err)
 	}
-	job, found, err := proto.JobFromCmdline(string(cmdline))
-	if err != nil {
-		return nil, err
-	}
-	if !found {
-		return nil, fmt.Errorf("no job: neither /reprovm/job.json nor %s= on the kernel command line", proto.CmdlineKey)
-	}
-	return job, nil
+	return proto.ParseBoot(b)
 }

@@ -15,7 +15,8 @@ import (
 //	offset size
 //	0      12   magic "REPROVM-OUT\x00"
 //	12     4    format version, 1
-//	16     4    state: 1 exited, 2 killed by a signal, 3 init failed
+//	16     4    state: 1 exited, 2 killed by a signal, 3 init failed,
+//	            4 ready (the init's signal at the ready point, see Boot)
 //	20     4    code: exit status (0-255), signal number, or the failed
 //	            init stage (see Stage)
 //	24     8    archive length in bytes
@@ -43,7 +44,18 @@ const (
 	Exited     State = 1 // the command exited; Code is its exit status
 	Signaled   State = 2 // the command was killed; Code is the signal
 	InitFailed State = 3 // the init failed; Code is a Stage
+	// Ready is the header the init writes at the ready point (see [Boot]);
+	// left on the drive, it means the init never finished the job.
+	Ready State = 4
 )
+
+// IsReady reports whether b, the data of a write at offset 0 of the
+// output drive, is the init's ready signal.
+func IsReady(b []byte) bool {
+	return len(b) >= HeaderSize && string(b[:len(Magic)]) == Magic &&
+		binary.LittleEndian.Uint32(b[12:]) == FormatVersion &&
+		binary.LittleEndian.Uint32(b[16:]) == uint32(Ready)
+}
 
 // Stage names the step of the init that failed.
 type Stage int32
@@ -55,6 +67,8 @@ const (
 	StageDrives  Stage = 4 // finding or mounting drives
 	StageRun     Stage = 5 // starting or waiting for the command
 	StageOutput  Stage = 6 // archiving /out or writing the output drive
+	StageWarmup  Stage = 7 // the image's warm-up command failed
+	StageReady   Stage = 8 // signalling the ready point, or reading the job drive
 )
 
 func (s Stage) String() string {
@@ -71,6 +85,10 @@ func (s Stage) String() string {
 		return "run"
 	case StageOutput:
 		return "output"
+	case StageWarmup:
+		return "warm-up"
+	case StageReady:
+		return "ready"
 	}
 	return fmt.Sprintf("stage %d", int32(s))
 }
@@ -140,6 +158,8 @@ func ParseHeader(b []byte) (*Header, error) {
 			return nil, fmt.Errorf("output header: signal %d out of range", h.Code)
 		}
 	case InitFailed:
+	case Ready:
+		return nil, fmt.Errorf("output header: the guest init reached the ready point but did not finish the job")
 	default:
 		return nil, fmt.Errorf("output header: unknown state %d", h.State)
 	}

@@ -1,37 +1,23 @@
 // Package proto is the contract between reprovm's host side and the guest
-// init: the job the host hands the init, and the header the init writes at
-// the start of the output drive. Both sides import it; it uses only the
-// standard library so that the init stays small.
+// init: the boot record ([Boot]: the two phases of a run, the drives), the
+// job on the job drive ([Job]) and the output drive's header. Both sides
+// import it; it uses only the standard library so that the init stays small.
 package proto
 
 import (
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"path"
 	"strings"
 )
 
-// Job is what the guest init runs.
+// Job is what the guest init runs after the ready point (see [Boot]): it
+// reads it from the job drive ([ReadJobDrive]).
 //
-// Drives: the guest sees the machine's virtio block devices in probe order
-// as /dev/vda, /dev/vdb, ... Drive i < len(Inputs) is input i, mounted
-// read-only at /mnt/<i> and, if it has an [Input.Mount], also there (for
-// builds: the source at /src, dependencies at /deps/<name>). The drive
-// right after the inputs (index len(Inputs), so the last drive) is the
-// output drive; the host must zero at least its first [HeaderSize] bytes
-// before the run. The init checks that the machine has exactly
-// len(Inputs)+1 drives.
-//
-// The init prepares the command's filesystem in this order: the inputs at
-// /mnt/<i>, then the Root, then the inputs' Mounts; then it runs the
-// command, chrooted into the root if there is one, in Dir.
-//
-// Probe order is device-tree order: Linux creates the virtio-mmio platform
-// devices in the order of their FDT nodes, and virtio_blk, loaded later,
-// binds them in that order. QEMU's virt board lists virtio_mmio@10008000
-// first and gives it to the first -device, so there the first drive on the
-// command line is vda. A machine must likewise list drive 0's node first.
+// Input i is the drive in input slot i ([SlotSerial]), mounted read-only
+// at /mnt/<i> and, if it has an [Input.Mount], also there (for builds: the
+// source at /src, dependencies at /deps/<name>). The command runs in the
+// root the boot assembled ([Boot.Root]), or in the initramfs, in Dir.
 type Job struct {
 	// Argv is the command. It is executed directly (no shell), with the
 	// executable looked up in the PATH of the job's environment; for shell
@@ -43,18 +29,8 @@ type Job struct {
 	Env []string `json:"env,omitempty"`
 	// Dir is the absolute working directory; empty means "/".
 	Dir string `json:"dir,omitempty"`
-	// Inputs describes the input drives, in drive order.
+	// Inputs describes the input drives, in slot order.
 	Inputs []Input `json:"inputs,omitempty"`
-	// Root, if set, makes an input drive the command's root filesystem:
-	// the init mounts it read-only under a writable tmpfs overlay (so
-	// tools can write to $HOME or /tmp), binds /proc, /sys, /dev, /tmp,
-	// /out and /mnt into it, and runs the command chrooted there.
-	Root *Root `json:"root,omitempty"`
-}
-
-// Root names the input drive that holds the root filesystem image.
-type Root struct {
-	Input int `json:"input"`
 }
 
 // Input is one read-only input drive.
@@ -65,11 +41,10 @@ type Input struct {
 	FS string `json:"fs,omitempty"`
 	// Mount, if set, is a second place where the input's filesystem
 	// appears, besides /mnt/<i>: an absolute, clean path in the command's
-	// view of the filesystem (inside the root image when the job has a
+	// view of the filesystem (inside the root image when the boot has a
 	// Root, else in the initramfs), such as "/src" or "/deps/name". It
 	// may not be "/" or lie in a directory the init owns ([ReservedDirs]),
-	// and two inputs may not share one. A raw input or the Root input has
-	// none. The init creates the directory if it is missing, resolving
+	// and two inputs may not share one. A raw input has none. The init creates the directory if it is missing, resolving
 	// symbolic links as the chrooted command would; with a Root it is
 	// created in the root's tmpfs upper layer, so the image is never
 	// written. Mounts are made after the root is assembled, in byte order
@@ -91,13 +66,9 @@ type Input struct {
 // where the init keeps the job and the overlays' upper layers.
 var ReservedDirs = []string{"/dev", "/mnt", "/out", "/proc", "/reprovm", "/sys", "/tmp"}
 
-// UsesOverlay reports whether the init needs overlayfs for the job: for
-// its Root or for an input's [Input.Overlay]. The host uses it to choose
-// the kernel modules a run needs.
+// UsesOverlay reports whether the init needs overlayfs for the job's
+// inputs ([Input.Overlay]).
 func (j *Job) UsesOverlay() bool {
-	if j.Root != nil {
-		return true
-	}
 	for _, in := range j.Inputs {
 		if in.Overlay {
 			return true
@@ -120,13 +91,6 @@ var BaseEnv = []string{
 	"TZ=UTC",
 	"USER=root",
 }
-
-// CmdlineKey is the kernel command-line parameter that carries a job. The
-// kernel ignores parameters with a dot in the name ("unused module
-// parameter") instead of passing them to init, so the init reads it from
-// /proc/cmdline. The value is the job's JSON in unpadded base64url, which
-// has no spaces or quotes for the kernel's parser to split on.
-const CmdlineKey = "reprovm.job"
 
 // Validate reports whether the job is well formed.
 func (j *Job) Validate() error {
@@ -154,11 +118,8 @@ func (j *Job) Validate() error {
 			return fmt.Errorf("job: input %d: unsupported filesystem %q", i, in.FS)
 		}
 	}
-	if j.Root != nil && (j.Root.Input < 0 || j.Root.Input >= len(j.Inputs) || j.Inputs[j.Root.Input].FS == "raw") {
-		return fmt.Errorf("job: root input %d is not a mountable input drive", j.Root.Input)
-	}
-	if len(j.Inputs)+1 > MaxDrives {
-		return fmt.Errorf("job: %d inputs; at most %d drives in all", len(j.Inputs), MaxDrives)
+	if len(j.Inputs) > InputSlots {
+		return fmt.Errorf("job: %d inputs; the machine has %d input slots", len(j.Inputs), InputSlots)
 	}
 	mounts := map[string]int{}
 	for i, in := range j.Inputs {
@@ -189,7 +150,7 @@ func (j *Job) validateMount(i int, in Input) error {
 		return fmt.Errorf("mount point %q is not a clean absolute path", m)
 	}
 	if m == "/" {
-		return fmt.Errorf("mount point %q: the root is the Root input's", m)
+		return fmt.Errorf("mount point %q: the root is the boot's", m)
 	}
 	for _, r := range ReservedDirs {
 		if m == r || strings.HasPrefix(m, r+"/") {
@@ -199,14 +160,8 @@ func (j *Job) validateMount(i int, in Input) error {
 	if in.FS == "raw" {
 		return fmt.Errorf("mount point %q for a raw input", m)
 	}
-	if j.Root != nil && j.Root.Input == i {
-		return fmt.Errorf("mount point %q for the root input", m)
-	}
 	return nil
 }
-
-// MaxDrives is the number of virtio-mmio slots of the machine.
-const MaxDrives = 8
 
 // Marshal returns the job's JSON encoding.
 func (j *Job) Marshal() ([]byte, error) {
@@ -214,16 +169,6 @@ func (j *Job) Marshal() ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(j)
-}
-
-// Cmdline returns the kernel command-line parameter "reprovm.job=..."
-// carrying the job.
-func (j *Job) Cmdline() (string, error) {
-	b, err := j.Marshal()
-	if err != nil {
-		return "", err
-	}
-	return CmdlineKey + "=" + base64.RawURLEncoding.EncodeToString(b), nil
 }
 
 // ParseJob decodes and validates a job's JSON. Unknown fields are errors,
@@ -242,29 +187,4 @@ func ParseJob(b []byte) (*Job, error) {
 		return nil, err
 	}
 	return &j, nil
-}
-
-// JobFromCmdline finds the job in a kernel command line (/proc/cmdline).
-// found is false if the command line carries no job.
-func JobFromCmdline(cmdline string) (j *Job, found bool, err error) {
-	var val string
-	for _, f := range strings.Fields(cmdline) {
-		k, v, ok := strings.Cut(f, "=")
-		if !ok || k != CmdlineKey {
-			continue
-		}
-		if found {
-			return nil, true, fmt.Errorf("job: %s given twice on the kernel command line", CmdlineKey)
-		}
-		val, found = v, true
-	}
-	if !found {
-		return nil, false, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(val)
-	if err != nil {
-		return nil, true, fmt.Errorf("job: %s: %w", CmdlineKey, err)
-	}
-	j, err = ParseJob(b)
-	return j, true, err
 }

@@ -2,49 +2,21 @@ package proto
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"testing"
 )
 
-func TestJobCmdlineRoundTrip(t *testing.T) {
-	j := &Job{
-		Argv:   []string{"sh", "-c", "echo 'a b'; exit 3"},
-		Env:    []string{"A=1", "B=x y=z"},
-		Dir:    "/tmp",
-		Inputs: []Input{{}, {FS: "squashfs"}},
-	}
-	p, err := j.Cmdline()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.ContainsAny(p, " \t\"'") {
-		t.Errorf("parameter %q has characters the kernel's parser splits on", p)
-	}
-	got, found, err := JobFromCmdline("console=ttyS0 quiet " + p + " no4lvl\n")
-	if err != nil || !found {
-		t.Fatalf("JobFromCmdline: %v, found %v", err, found)
-	}
-	if strings.Join(got.Argv, "\x00") != strings.Join(j.Argv, "\x00") || got.Dir != j.Dir ||
-		len(got.Env) != 2 || len(got.Inputs) != 2 || got.Inputs[1].FS != "squashfs" {
-		t.Errorf("round trip gave %+v", got)
-	}
-	if _, found, err := JobFromCmdline("console=ttyS0 quiet"); found || err != nil {
-		t.Errorf("no job: found %v, err %v", found, err)
-	}
-}
-
 func TestJobRejects(t *testing.T) {
-	for _, tc := range []struct{ name, cmdline string }{
-		{"twice", "reprovm.job=e30 reprovm.job=e30"},
-		{"not base64", "reprovm.job=%%%"},
-		{"not JSON", "reprovm.job=bm90IGpzb24"},                      // "not json"
-		{"empty argv", "reprovm.job=e30"},                            // {}
-		{"unknown field", "reprovm.job=eyJhcmd2IjpbImEiXSwieCI6MX0"}, // {"argv":["a"],"x":1}
+	for _, tc := range []struct{ name, json string }{
+		{"not JSON", "not json"},
+		{"empty argv", "{}"},
+		{"unknown field", `{"argv":["a"],"x":1}`},
+		{"the old root field", `{"argv":["a"],"inputs":[{}],"root":{"input":0}}`},
+		{"trailing data", `{"argv":["a"]} {}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, _, err := JobFromCmdline(tc.cmdline); err == nil {
+			if _, err := ParseJob([]byte(tc.json)); err == nil {
 				t.Error("accepted")
 			}
 		})
@@ -58,7 +30,7 @@ func TestJobRejects(t *testing.T) {
 		{Argv: []string{"a"}, Dir: "rel"},
 		{Argv: []string{"a"}, Dir: "/a/../b"},
 		{Argv: []string{"a"}, Inputs: []Input{{FS: "ntfs"}}},
-		{Argv: []string{"a"}, Inputs: make([]Input, MaxDrives)},
+		{Argv: []string{"a"}, Inputs: make([]Input, InputSlots+1)},
 	} {
 		if err := j.Validate(); err == nil {
 			t.Errorf("%+v: accepted", j)
@@ -71,38 +43,36 @@ func TestJobMounts(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		inputs []Input
-		root   *Root
 		bad    string // part of the error; "" if valid
 	}{
-		{"source and deps", []Input{erofs("/src", true), erofs("/deps/x", false)}, nil, ""},
-		{"nested", []Input{erofs("/deps", false), erofs("/deps/x", true)}, nil, ""},
-		{"with root", []Input{{}, erofs("/src", true), {Mount: "/deps/a"}}, &Root{0}, ""},
-		{"detected fs", []Input{{Mount: "/src"}}, nil, ""},
-		{"prefix of a reserved name", []Input{erofs("/mntx", false), erofs("/outside", false), erofs("/devel/x", false)}, nil, ""},
-		{"deep", []Input{erofs("/a/b/c/d", false)}, nil, ""},
-		{"spaces and commas", []Input{erofs("/my src,v1", true)}, nil, ""},
+		{"source and deps", []Input{erofs("/src", true), erofs("/deps/x", false)}, ""},
+		{"nested", []Input{erofs("/deps", false), erofs("/deps/x", true)}, ""},
+		{"five", []Input{{}, erofs("/src", true), {Mount: "/deps/a"}, {FS: "raw"}, erofs("/deps/b", false)}, ""},
+		{"detected fs", []Input{{Mount: "/src"}}, ""},
+		{"prefix of a reserved name", []Input{erofs("/mntx", false), erofs("/outside", false), erofs("/devel/x", false)}, ""},
+		{"deep", []Input{erofs("/a/b/c/d", false)}, ""},
+		{"spaces and commas", []Input{erofs("/my src,v1", true)}, ""},
 
-		{"relative", []Input{erofs("src", false)}, nil, "not a clean absolute path"},
-		{"dot", []Input{erofs(".", false)}, nil, "not a clean absolute path"},
-		{"trailing slash", []Input{erofs("/src/", false)}, nil, "not a clean absolute path"},
-		{"double slash", []Input{erofs("//src", false)}, nil, "not a clean absolute path"},
-		{"dot dot", []Input{erofs("/src/../deps", false)}, nil, "not a clean absolute path"},
-		{"NUL", []Input{erofs("/src\x00", false)}, nil, "not a clean absolute path"},
-		{"root", []Input{erofs("/", true)}, nil, "the root is the Root input's"},
-		{"proc", []Input{erofs("/proc", false)}, nil, "in /proc"},
-		{"under sys", []Input{erofs("/sys/x", false)}, nil, "in /sys"},
-		{"under dev", []Input{erofs("/dev/vda", false)}, nil, "in /dev"},
-		{"out", []Input{erofs("/out", true)}, nil, "in /out"},
-		{"under tmp", []Input{erofs("/tmp/src", true)}, nil, "in /tmp"},
-		{"over another input", []Input{erofs("/mnt/1", false), {}}, nil, "in /mnt"},
-		{"init's own", []Input{erofs("/reprovm/x", false)}, nil, "in /reprovm"},
-		{"duplicate", []Input{erofs("/src", true), erofs("/deps", false), erofs("/src", false)}, nil, "inputs 0 and 2 are both mounted at"},
-		{"raw", []Input{{FS: "raw", Mount: "/src"}}, nil, "raw input"},
-		{"root input", []Input{erofs("/src", false)}, &Root{0}, "root input"},
-		{"overlay without mount", []Input{erofs("", true)}, nil, "overlay without a mount point"},
+		{"relative", []Input{erofs("src", false)}, "not a clean absolute path"},
+		{"dot", []Input{erofs(".", false)}, "not a clean absolute path"},
+		{"trailing slash", []Input{erofs("/src/", false)}, "not a clean absolute path"},
+		{"double slash", []Input{erofs("//src", false)}, "not a clean absolute path"},
+		{"dot dot", []Input{erofs("/src/../deps", false)}, "not a clean absolute path"},
+		{"NUL", []Input{erofs("/src\x00", false)}, "not a clean absolute path"},
+		{"root", []Input{erofs("/", true)}, "the root is the boot's"},
+		{"proc", []Input{erofs("/proc", false)}, "in /proc"},
+		{"under sys", []Input{erofs("/sys/x", false)}, "in /sys"},
+		{"under dev", []Input{erofs("/dev/vda", false)}, "in /dev"},
+		{"out", []Input{erofs("/out", true)}, "in /out"},
+		{"under tmp", []Input{erofs("/tmp/src", true)}, "in /tmp"},
+		{"over another input", []Input{erofs("/mnt/1", false), {}}, "in /mnt"},
+		{"init's own", []Input{erofs("/reprovm/x", false)}, "in /reprovm"},
+		{"duplicate", []Input{erofs("/src", true), erofs("/deps", false), erofs("/src", false)}, "inputs 0 and 2 are both mounted at"},
+		{"raw", []Input{{FS: "raw", Mount: "/src"}}, "raw input"},
+		{"overlay without mount", []Input{erofs("", true)}, "overlay without a mount point"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			j := &Job{Argv: []string{"true"}, Inputs: tc.inputs, Root: tc.root}
+			j := &Job{Argv: []string{"true"}, Inputs: tc.inputs}
 			err := j.Validate()
 			if tc.bad == "" {
 				if err != nil {
@@ -140,12 +110,12 @@ func TestJobMounts(t *testing.T) {
 // Jobs without the fields added later encode as before, so that a host
 // and an init of different versions agree on them.
 func TestJobJSONStable(t *testing.T) {
-	j := &Job{Argv: []string{"sh", "-c", "x"}, Inputs: []Input{{}, {FS: "erofs"}}, Root: &Root{1}}
+	j := &Job{Argv: []string{"sh", "-c", "x"}, Inputs: []Input{{}, {FS: "erofs"}}}
 	b, err := j.Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}
-	const want = `{"argv":["sh","-c","x"],"inputs":[{},{"fs":"erofs"}],"root":{"input":1}}`
+	const want = `{"argv":["sh","-c","x"],"inputs":[{},{"fs":"erofs"}]}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}
@@ -158,7 +128,6 @@ func TestJobUsesOverlay(t *testing.T) {
 	}{
 		{Job{Argv: []string{"a"}}, false},
 		{Job{Argv: []string{"a"}, Inputs: []Input{{Mount: "/src"}}}, false},
-		{Job{Argv: []string{"a"}, Inputs: []Input{{}}, Root: &Root{0}}, true},
 		{Job{Argv: []string{"a"}, Inputs: []Input{{}, {Mount: "/src", Overlay: true}}}, true},
 	} {
 		if got := tc.j.UsesOverlay(); got != tc.want {
@@ -189,26 +158,10 @@ func TestHeaderRoundTrip(t *testing.T) {
 // fuzzJobs are seeds for the job fuzzers.
 var fuzzJobs = []string{
 	`{"argv":["true"]}`,
-	`{"argv":["sh","-c","x"],"env":["A=1"],"dir":"/src","inputs":[{},{"fs":"erofs","mount":"/src","overlay":true},{"mount":"/deps/x"}],"root":{"input":0}}`,
+	`{"argv":["sh","-c","x"],"env":["A=1"],"dir":"/src","inputs":[{},{"fs":"erofs","mount":"/src","overlay":true},{"mount":"/deps/x"}]}`,
 	`{"argv":["a"],"inputs":[{"fs":"raw","mount":"/x"}]}`,
 	`{"argv":["a"],"inputs":[{"mount":"/a"},{"mount":"/a"}]}`,
 	`{"argv":["a"],"inputs":[{"overlay":true}]}`,
-}
-
-func FuzzJobFromCmdline(f *testing.F) {
-	f.Add("console=ttyS0 reprovm.job=eyJhcmd2IjpbInRydWUiXX0")
-	for _, s := range fuzzJobs {
-		f.Add("quiet " + CmdlineKey + "=" + base64.RawURLEncoding.EncodeToString([]byte(s)))
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		j, found, err := JobFromCmdline(s)
-		if err != nil || !found {
-			return
-		}
-		if err := j.Validate(); err != nil {
-			t.Fatalf("accepted an invalid job: %v", err)
-		}
-	})
 }
 
 // A job ParseJob accepts is valid, and its encoding parses back to a job

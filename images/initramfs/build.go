@@ -76,8 +76,9 @@ func validGroup(g string) bool {
 	return true
 }
 
-// JobPath is where [WriteJob] puts the job, relative to the root.
-const JobPath = "reprovm/job.json"
+// BootPath is where [WriteBoot] puts the boot record, relative to the
+// root (guest/proto.BootPath).
+const BootPath = "reprovm/boot.json"
 
 // Build writes the initramfs described by spec to w.
 func Build(w io.Writer, spec Spec) error {
@@ -133,17 +134,18 @@ func Build(w io.Writer, spec Spec) error {
 	return nil
 }
 
-// WriteJob writes a small archive holding job (the JSON encoding of a
-// guest job) at [JobPath]. Appended to an archive from [Build], it hands
-// the init a job too large for the kernel command line, whose length
-// riscv64 limits to 1024 bytes (COMMAND_LINE_SIZE).
-func WriteJob(w io.Writer, job []byte, mtime uint32) error {
+// WriteBoot writes a small archive holding boot (the JSON encoding of the
+// guest's boot record) at [BootPath]. Appended to an archive from [Build],
+// it tells the init what every job on an image shares (the root drive's
+// filesystem, the warm-up command), without rebuilding the initramfs; the
+// job itself comes later, on a drive.
+func WriteBoot(w io.Writer, boot []byte, mtime uint32) error {
 	entries := []Entry{
-		{Name: path.Dir(JobPath), Mode: fs.ModeDir | 0o755},
-		{Name: JobPath, Mode: 0o644, Data: job},
+		{Name: path.Dir(BootPath), Mode: fs.ModeDir | 0o755},
+		{Name: BootPath, Mode: 0o644, Data: boot},
 	}
 	if err := Write(w, entries, mtime); err != nil {
-		return fmt.Errorf("initramfs: job archive: %w", err)
+		return fmt.Errorf("initramfs: boot archive: %w", err)
 	}
 	return nil
 }

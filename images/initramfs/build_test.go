@@ -110,16 +110,16 @@ func TestBuildRejects(t *testing.T) {
 	}
 }
 
-func TestWriteJob(t *testing.T) {
+func TestWriteBoot(t *testing.T) {
 	var buf bytes.Buffer
-	if err := WriteJob(&buf, []byte(`{"argv":["true"]}`), 0); err != nil {
+	if err := WriteBoot(&buf, []byte(`{"argv":["true"]}`), 0); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := Read(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 2 || recs[1].Name != JobPath || string(recs[1].Data) != `{"argv":["true"]}` {
-		t.Errorf("job archive holds %+v", recs)
+	if len(recs) != 2 || recs[1].Name != BootPath || string(recs[1].Data) != `{"argv":["true"]}` {
+		t.Errorf("boot archive holds %+v", recs)
 	}
 }
