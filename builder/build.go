@@ -84,9 +84,28 @@ type BuiltOutput struct {
 // IsWasm reports whether data starts like a WebAssembly binary module.
 func IsWasm(data []byte) bool { return bytes.HasPrefix(data, []byte("\x00asm")) }
 
-// Build runs the recipe in the machine from content-addressed inputs and
-// stamps the outputs.
-func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
+// plan is a build made ready to run: the machine run, and the
+// content-addressed inputs it was made from.
+type plan struct {
+	run      RunSpec
+	imageCID cid.Cid
+	source   cid.Cid
+	// inputs names each of run.Inputs: "source" or "deps/NAME", with its
+	// CID.
+	inputs []planInput
+	log    *bytes.Buffer // the console after the ready point
+}
+
+// planInput is one input drive of a plan.
+type planInput struct {
+	Name string
+	CID  cid.Cid
+}
+
+// plan resolves the recipe's image, source and dependencies (from the
+// store, the gateways or the built-in images) and lays out the run. The
+// EROFS images of the trees go into tmp.
+func (spec *BuildSpec) plan(ctx context.Context, tmp string) (*plan, error) {
 	r := spec.Recipe
 	if err := r.Check(); err != nil {
 		return nil, fmt.Errorf("build: recipe: %w", err)
@@ -95,11 +114,7 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 	if f == nil {
 		f = &images.Fetcher{Progress: spec.Progress}
 	}
-	progress := func(format string, args ...any) {
-		if spec.Progress != nil {
-			fmt.Fprintf(spec.Progress, "reprovm: "+format+"\n", args...)
-		}
-	}
+	progress := spec.progress
 
 	imageDir, imageCID, err := ResolveImage(ctx, r.Image, spec.Inputs, f)
 	if err != nil {
@@ -121,15 +136,11 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 	}
 	progress("source %s", source)
 
-	tmp, err := os.MkdirTemp("", "reprovm-build-*")
-	if err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	defer os.RemoveAll(tmp)
 	srcImg := filepath.Join(tmp, "src.erofs")
 	if err := TreeImage(ctx, spec.Inputs.Store, source, srcImg); err != nil {
 		return nil, fmt.Errorf("build: source %s: %w", source, err)
 	}
+	p := &plan{imageCID: imageCID, source: source, log: new(bytes.Buffer), inputs: []planInput{{"source", source}}}
 	inputs := []InputDrive{{Path: srcImg, FS: "erofs", Mount: SourceMount, Overlay: true}}
 	for _, name := range r.DepNames() {
 		c, err := ipfsfetch.ParseCID(r.Deps[name])
@@ -149,13 +160,13 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 			return nil, fmt.Errorf("build: %w", err)
 		}
 		inputs = append(inputs, InputDrive{Path: img, FS: "erofs", Mount: mount})
+		p.inputs = append(p.inputs, planInput{"deps/" + name, c})
 		progress("%s %s", what, c)
 	}
 
-	var log bytes.Buffer
-	console := io.Writer(&log)
+	console := io.Writer(p.log)
 	if spec.Console != nil {
-		console = io.MultiWriter(&log, spec.Console)
+		console = io.MultiWriter(p.log, spec.Console)
 	}
 	run := RunSpec{
 		Argv:     r.Command,
@@ -179,6 +190,33 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 			progress("no ready snapshot of this image yet: booting it once (with its warm-up), then saving %s", run.ReadySnapshot)
 		}
 	}
+	p.run = run
+	return p, nil
+}
+
+// progress reports what the host is doing.
+func (spec *BuildSpec) progress(format string, args ...any) {
+	if spec.Progress != nil {
+		fmt.Fprintf(spec.Progress, "reprovm: "+format+"\n", args...)
+	}
+}
+
+// Build runs the recipe in the machine from content-addressed inputs and
+// stamps the outputs.
+func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
+	r := spec.Recipe
+	progress := spec.progress
+	tmp, err := os.MkdirTemp("", "reprovm-build-*")
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	p, err := spec.plan(ctx, tmp)
+	if err != nil {
+		return nil, err
+	}
+	run, log, imageCID, source := p.run, p.log, p.imageCID, p.source
+
 	res, err := Run(ctx, run)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"math"
@@ -21,6 +22,7 @@ import (
 	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/images/initramfs"
 	"github.com/reprovm/reprovm/machine"
+	"github.com/reprovm/reprovm/meta"
 )
 
 // DefaultBootargs is the kernel command line of every run. quiet keeps the
@@ -107,6 +109,14 @@ type RunSpec struct {
 	// Reference runs the interpreter with its fast paths off
 	// (machine.Config.Reference): slower, with the same results.
 	Reference bool
+	// CheckpointEvery, if not 0, makes the run keep a transcript of state
+	// roots (Result.Transcript): at the ready point, every CheckpointEvery
+	// instructions after it, and at the end. A run resumed from
+	// FromSnapshot starts its transcript where it resumed.
+	CheckpointEvery uint64
+	// RecordReads makes the run note which byte ranges of each input
+	// drive the guest read (Result.InputReads).
+	RecordReads bool
 
 	Fetcher *images.Fetcher // nil: a default one (cache under the user cache dir)
 
@@ -159,6 +169,11 @@ type Result struct {
 	// FromReady says the run resumed from RunSpec.ReadySnapshot; SavedReady
 	// that it booted and saved it.
 	FromReady, SavedReady bool
+	// Transcript holds the state roots of RunSpec.CheckpointEvery.
+	Transcript *meta.Transcript
+	// InputReads lists, per RunSpec.Inputs entry, the byte ranges of it
+	// that the guest read (RunSpec.RecordReads).
+	InputReads [][]machine.Range
 }
 
 // Error reports a run that did not end with the command's exit status.
@@ -331,7 +346,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		console.pre = &lineWriter{w: spec.BootConsole}
 	}
 	defer console.Flush()
-	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives, Reference: spec.Reference}
+	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives, Reference: spec.Reference, RecordReads: spec.RecordReads}
 	readyNote := readyNote(boot, rootID)
 	note := runNote(boot, jobJSON)
 	res := &Result{}
@@ -397,13 +412,58 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		}
 		return e
 	}
+	// nextCheckpoint is where the transcript wants its next root.
+	// nextCheckpoint is where the transcript wants its next root: the
+	// next multiple of CheckpointEvery after the ready point, so that a
+	// run resumed from a snapshot checkpoints where the whole run did.
+	nextCheckpoint := func() uint64 {
+		t := res.Transcript
+		if t == nil {
+			return math.MaxUint64
+		}
+		k := (t.Final().Instret-readyAt)/spec.CheckpointEvery + 1
+		if k > (math.MaxUint64-readyAt)/spec.CheckpointEvery {
+			return math.MaxUint64
+		}
+		return readyAt + k*spec.CheckpointEvery
+	}
+	// checkpoint appends the state root at the current count.
+	checkpoint := func() error {
+		r, err := m.StateRoot()
+		if err != nil {
+			return fmt.Errorf("run: checkpoint: %w", err)
+		}
+		t := res.Transcript
+		if t == nil {
+			t = &meta.Transcript{Format: meta.TranscriptFormat, Every: spec.CheckpointEvery}
+			res.Transcript = t
+		}
+		if n := len(t.Checkpoints); n > 0 && t.Checkpoints[n-1].Instret == m.Instret() {
+			return nil
+		}
+		t.Checkpoints = append(t.Checkpoints, meta.Checkpoint{Instret: m.Instret(), Root: hex.EncodeToString(r.Root[:])})
+		return nil
+	}
+	if attached && spec.CheckpointEvery != 0 {
+		if err := checkpoint(); err != nil { // resumed at or after the ready point
+			return nil, err
+		}
+	}
 	res.StartInstret = m.Instret()
 	start := time.Now()
 	var stop machine.Stop
 	for {
-		stop, err = runTo(ctx, m, end())
+		stop, err = runTo(ctx, m, min(end(), nextCheckpoint()))
 		if err != nil {
 			return nil, fmt.Errorf("run: %w", err)
+		}
+		if stop.Reason == machine.StopLimit && m.Instret() == nextCheckpoint() {
+			if err := checkpoint(); err != nil {
+				return nil, err
+			}
+			if m.Instret() < end() {
+				continue
+			}
 		}
 		if stop.Reason != machine.StopRequested || !readyHit || attached {
 			break
@@ -418,6 +478,11 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			res.SavedReady = true
 		}
 		attach()
+		if spec.CheckpointEvery != 0 {
+			if err := checkpoint(); err != nil {
+				return nil, err
+			}
+		}
 	}
 	res.Wall = time.Since(start)
 	res.Instret, res.InitInstret = m.Instret(), m.FirstUserInstret()
@@ -451,6 +516,16 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		return nil, fail(fmt.Sprintf("the guest did not power off within %d instructions after the ready point (raise --max-insns if the command needs more)", maxInsns))
 	default:
 		return nil, fail(fmt.Sprintf("the machine stopped unexpectedly (reason %d, cause %#x, tval %#x, pc %#x)", stop.Reason, stop.Cause, stop.TVal, m.PC()))
+	}
+	if res.Transcript != nil {
+		if err := checkpoint(); err != nil {
+			return nil, err
+		}
+	}
+	if spec.RecordReads {
+		for i := range spec.Inputs {
+			res.InputReads = append(res.InputReads, m.DriveReads(i))
+		}
 	}
 	status, files2, err := guest.ReadOutput(outDisk)
 	if err != nil {
