@@ -267,6 +267,7 @@ type mapWalker struct {
 	c        *metaCache
 	metaBase int64
 	index    map[uint64]int32 // nid to index in m.nodes
+	dirBytes int64            // contents of the directories queued so far
 	pathLen  []int            // of each node's first path
 	queue    []queuedDir      // directories to read
 	block    []byte
@@ -406,6 +407,14 @@ func (w *mapWalker) inode(nid uint64, l link, plen int) (int32, error) {
 		}
 	}
 	if mode&sIFMT == sIFDIR {
+		// Directories hold disjoint ranges of the image, so their sizes
+		// add up to less than its size. Checked now, before the ranges
+		// are, this bounds the work of reading a hostile image whose
+		// directories all share the same blocks.
+		w.dirBytes += size
+		if w.dirBytes > m.size {
+			return 0, fmt.Errorf("nid %d: directories of %d bytes in all, more than the image", nid, w.dirBytes)
+		}
 		w.queue = append(w.queue, queuedDir{idx, data})
 	}
 	return idx, nil
@@ -529,7 +538,7 @@ type metaCache struct {
 }
 
 func newMetaCache(r io.ReaderAt, size, bs int64) *metaCache {
-	slots := max(1, cacheBytes/bs)
+	slots := max(1, min(cacheBytes/bs, (size+bs-1)/bs))
 	c := &metaCache{r: r, size: size, bs: bs, tags: make([]int64, slots), blocks: make([]byte, slots*bs)}
 	for i := range c.tags {
 		c.tags[i] = -1
@@ -663,20 +672,23 @@ func (m *Map) Lookup(off, n int64) []Extent {
 // that its data blocks were read; an Inode that is set, or a Read of an
 // inline tail only, may come from a neighbour's lookup.
 func (m *Map) Files(ranges []Range) []FileUse {
+	// Clip the ranges to the image, sort them and merge those that
+	// overlap or touch.
 	rs := make([]Range, 0, len(ranges))
 	for _, r := range ranges {
-		if r.Len > 0 {
-			rs = append(rs, r)
+		lo, end := max(r.Off, 0), r.Off+r.Len
+		if end < r.Off && r.Len > 0 {
+			end = math.MaxInt64
+		}
+		end = min(end, m.size)
+		if end > lo {
+			rs = append(rs, Range{lo, end - lo})
 		}
 	}
 	slices.SortFunc(rs, func(a, b Range) int { return cmpInt64(a.Off, b.Off) })
-	// Merge overlapping and adjacent ranges.
 	merged := rs[:0]
 	for _, r := range rs {
 		end := r.Off + r.Len
-		if end < r.Off {
-			end = math.MaxInt64
-		}
 		if k := len(merged); k > 0 && r.Off <= merged[k-1].Off+merged[k-1].Len {
 			last := &merged[k-1]
 			last.Len = max(last.Len, end-last.Off)

@@ -267,7 +267,7 @@ func TestMapFiles(t *testing.T) {
 
 	// Block 0 holds the superblock, the root's inode and more: the
 	// files there are listed, each with its inode.
-	for _, u := range m.Files([]Range{{0, 4096}, {-5, 10}, {100, 0}}) {
+	for _, u := range m.Files([]Range{{0, 4096}, {-5, 10}, {100, 0}, {-1 << 62, 1<<63 - 1}, {1 << 62, 1<<63 - 1}}) {
 		if !u.Inode || u.Read > u.Size {
 			t.Errorf("block 0: %+v", u)
 		}
@@ -331,9 +331,10 @@ func nidOf(t testing.TB, img []byte, path string) uint64 {
 // checksum, which covers a root directory inlined in block 0.
 func setDirent(t testing.TB, img []byte, dir, name string, nid uint64) {
 	t.Helper()
+	bs := readMapBytes(t, img).BlockSize()
 	de, _ := direntAt(t, img, dir, name)
 	le.PutUint64(img[de:], nid)
-	sumSuperblock(img[:testOpts.BlockSize])
+	sumSuperblock(img[:bs])
 }
 
 // TestMapHardLinks makes hard links by pointing dirents at another file's
@@ -468,9 +469,35 @@ func TestMapErrors(t *testing.T) {
 		})
 	}
 
+	// Directories that all share one directory's blocks: rejected before
+	// the walk reads them all.
+	var shared []Entry
+	for i := range 2000 {
+		shared = append(shared, Entry{Path: fmt.Sprintf("big/%05d", i), Mode: 0o644})
+	}
+	for i := range 50 {
+		shared = append(shared, Entry{Path: fmt.Sprintf("x%02d", i), Mode: fs.ModeDir | 0o755})
+	}
+	img := writeImage(t, shared, testOpts)
+	big := img[nidOf(t, img, "big")*slotSize:]
+	var xs [][]byte
+	for i := range 50 {
+		xs = append(xs, img[nidOf(t, img, fmt.Sprintf("x%02d", i))*slotSize:])
+	}
+	for _, x := range xs {
+		// The whole blocks of big, in the FLAT_PLAIN layout.
+		le.PutUint16(x[0:], layoutPlain<<layoutShift)
+		le.PutUint32(x[8:], le.Uint32(big[8:])/4096*4096)
+		copy(x[16:20], big[16:20])
+	}
+	sumSuperblock(img[:4096])
+	if _, err := ReadMap(bytes.NewReader(img), int64(len(img))); err == nil || !strings.Contains(err.Error(), "more than the image") {
+		t.Errorf("shared directory blocks: error %v", err)
+	}
+
 	// Paths longer than PATH_MAX.
 	deep := strings.Repeat(strings.Repeat("d", 250)+"/", 17) + "f"
-	img := writeImage(t, []Entry{{Path: deep, Mode: 0o644}}, testOpts)
+	img = writeImage(t, []Entry{{Path: deep, Mode: 0o644}}, testOpts)
 	if _, err := ReadMap(bytes.NewReader(img), int64(len(img))); err == nil || !strings.Contains(err.Error(), "path longer") {
 		t.Errorf("path of %d bytes: error %v", len(deep), err)
 	}
@@ -574,12 +601,20 @@ func TestMapMkfs(t *testing.T) {
 // extents must be ordered, disjoint and inside the image, and when the
 // strict test reader accepts the image too, the two must agree.
 func FuzzReadMap(f *testing.F) {
-	small := writeImage(f, sampleTree()[:11], Options{BlockSize: 2048})
-	f.Add(small)
-	f.Add(writeImage(f, edgeTree(2048)[:30], Options{BlockSize: 2048}))
-	linked := writeImage(f, []Entry{{Path: "a", Data: []byte("x")}, {Path: "b/c", Data: pattern(1, 3000)}}, testOpts)
+	// Small images, so that the fuzzer's mutations hit metadata often.
+	opts := Options{BlockSize: 2048}
+	es := []Entry{
+		{Path: "a", Data: []byte("x")},
+		{Path: "b/c", Data: pattern(1, 2049)},
+		{Path: "b/d", Mode: fs.ModeSymlink | 0o777, Link: "../a"},
+		{Path: "b/e", Mode: fs.ModeDir | 0o755},
+		{Path: "f", Mode: fs.ModeDevice, Rdev: 1},
+	}
+	f.Add(writeImage(f, es, opts))
+	linked := writeImage(f, es, opts)
 	setDirent(f, linked, ".", "a", nidOf(f, linked, "b/c"))
 	f.Add(linked)
+	f.Add(writeImage(f, es[:2], Options{BlockSize: 4096}))
 	f.Fuzz(func(t *testing.T, img []byte) {
 		m, err := ReadMap(bytes.NewReader(img), int64(len(img)))
 		if err != nil {
@@ -642,7 +677,10 @@ func BenchmarkReadMap(b *testing.B) {
 	} else {
 		f, size = bigImage(b)
 	}
-	var m *Map
+	m, err := ReadMap(f, size)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Run("ReadMap", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
