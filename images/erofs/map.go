@@ -587,6 +587,9 @@ func readFull(r io.ReaderAt, p []byte, off int64) error {
 // BlockSize returns the image's block size in bytes.
 func (m *Map) BlockSize() int64 { return m.blockSize }
 
+// Size returns the size of the image in bytes, as given to ReadMap.
+func (m *Map) Size() int64 { return m.size }
+
 // Len returns the number of inodes reached from the root directory.
 func (m *Map) Len() int { return len(m.nodes) }
 
