@@ -615,6 +615,7 @@ func FuzzReadMap(f *testing.F) {
 	setDirent(f, linked, ".", "a", nidOf(f, linked, "b/c"))
 	f.Add(linked)
 	f.Add(writeImage(f, es[:2], Options{BlockSize: 4096}))
+	f.Add(handImage())
 	f.Fuzz(func(t *testing.T, img []byte) {
 		m, err := ReadMap(bytes.NewReader(img), int64(len(img)))
 		if err != nil {
@@ -704,4 +705,71 @@ func BenchmarkReadMap(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "files")
 	})
+}
+
+// handImage makes an image by hand with what Write never writes: a
+// metadata area that starts at block 1 (meta_blkaddr) and inline xattrs
+// between an inode and its inline tail.
+func handImage() []byte {
+	img := make([]byte, 2*4096)
+	sb := img[superOffset:]
+	le.PutUint32(sb[0:], superMagic)
+	le.PutUint32(sb[8:], featureCompatSBChecksum)
+	sb[12] = 12              // 4096-byte blocks
+	le.PutUint16(sb[14:], 0) // root_nid
+	le.PutUint64(sb[16:], 2) // inos
+	le.PutUint32(sb[36:], 2) // blocks
+	le.PutUint32(sb[40:], 1) // meta_blkaddr
+	sumSuperblock(img[:4096])
+
+	// The root directory at nid 0, its dirents inline.
+	root := img[4096:]
+	le.PutUint16(root[0:], layoutInline<<layoutShift)
+	le.PutUint16(root[4:], sIFDIR|0o755)
+	le.PutUint16(root[6:], 2)
+	le.PutUint32(root[8:], 40)
+	for i, d := range []struct {
+		nid     uint64
+		nameoff uint16
+		ft      uint8
+		name    string
+	}{{0, 36, ftDir, "."}, {0, 37, ftDir, ".."}, {3, 39, ftRegular, "f"}} {
+		de := root[32+12*i:]
+		le.PutUint64(de[0:], d.nid)
+		le.PutUint16(de[8:], d.nameoff)
+		de[10] = d.ft
+		copy(root[32+int(d.nameoff):], d.name)
+	}
+	// The file at nid 3 (byte 96 of the metadata area), two xattr slots
+	// (a 12-byte header and one 4-byte entry) before its tail.
+	f := img[4096+96:]
+	le.PutUint16(f[0:], layoutInline<<layoutShift)
+	le.PutUint16(f[2:], 2)
+	le.PutUint16(f[4:], sIFREG|0o644)
+	le.PutUint16(f[6:], 1)
+	le.PutUint32(f[8:], 5)
+	copy(f[32+16:], "hello")
+	return img
+}
+
+func TestMapHandmade(t *testing.T) {
+	img := handImage()
+	m := readMapBytes(t, img)
+	var got []string
+	for _, e := range m.Lookup(0, int64(len(img))) {
+		got = append(got, fmt.Sprintf("%d+%d %v %q %d", e.Off, e.Len, e.Kind, e.Paths, e.FileOff))
+	}
+	want := []string{
+		`1024+128 superblock [] 0`,
+		`4096+32 inode ["."] 0`,
+		`4128+40 tail ["."] 0`,
+		`4192+48 inode ["f"] 0`,
+		`4240+5 tail ["f"] 0`,
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("extents:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if string(img[4240:4245]) != "hello" {
+		t.Fatal("test image is wrong")
+	}
 }
