@@ -18,6 +18,7 @@ import (
 	"github.com/reprovm/reprovm/builder/deps"
 	"github.com/reprovm/reprovm/guest"
 	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/images/erofs"
 	"github.com/reprovm/reprovm/internal/version"
 	"github.com/reprovm/reprovm/ipfsfetch"
 	"github.com/reprovm/reprovm/machine"
@@ -51,6 +52,11 @@ type BuildSpec struct {
 	// that made the published file, since that field says who built it,
 	// not who checked it.
 	ToolVersion string
+	// CheckpointEvery, if not 0, keeps a transcript of state roots every
+	// that many instructions after the ready point (RunSpec.CheckpointEvery);
+	// the stamp records the interval, the final root and the transcript's
+	// SHA-256. A verification repeats the stamp's interval.
+	CheckpointEvery uint64
 	// NoSnapshot boots from scratch instead of starting from the image's
 	// ready snapshot (made on first use and kept in the cache, see
 	// RunSpec.ReadySnapshot). The result is the same either way; the
@@ -69,6 +75,11 @@ type Built struct {
 	Outputs []BuiltOutput // in the recipe's order
 	Log     []byte        // the guest console output, whose SHA-256 the stamp records
 	Run     *Result
+	// Transcript is the run's state roots (BuildSpec.CheckpointEvery).
+	Transcript *meta.Transcript
+	// Reads lists the files of the source and dependency trees that the
+	// build read, from the machine's record of block reads.
+	Reads []meta.FileRead
 }
 
 // BuiltOutput is one declared output.
@@ -83,6 +94,12 @@ type BuiltOutput struct {
 
 // IsWasm reports whether data starts like a WebAssembly binary module.
 func IsWasm(data []byte) bool { return bytes.HasPrefix(data, []byte("\x00asm")) }
+
+// DefaultCheckpointEvery is the state-root interval of `reprovm build`:
+// 2^28 instructions, about two seconds of machine time, which keeps the
+// cost of the roots small (see BenchmarkCheckpointOverhead) while leaving
+// bisection a short span to replay.
+const DefaultCheckpointEvery = 1 << 28
 
 // plan is a build made ready to run: the machine run, and the
 // content-addressed inputs it was made from.
@@ -177,6 +194,9 @@ func (spec *BuildSpec) plan(ctx context.Context, tmp string) (*plan, error) {
 		RAMSize:  r.RAMBytes(),
 		MaxInsns: r.Insns(),
 		Bootargs: spec.Bootargs,
+		// A build always records its reads, for the provenance.
+		RecordReads:     true,
+		CheckpointEvery: spec.CheckpointEvery,
 		Console:  console,
 		Fetcher:  f,
 	}
@@ -259,7 +279,17 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 	if len(r.Deps) > 0 {
 		st.Deps = r.Deps
 	}
-	b := &Built{Stamp: st, Log: log.Bytes(), Run: res}
+	if t := res.Transcript; t != nil {
+		st.Machine.CheckpointEvery = spec.CheckpointEvery
+		st.StateRoot = t.Final().Root
+		if st.TranscriptSHA256, err = t.SHA256(); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	}
+	b := &Built{Stamp: st, Log: log.Bytes(), Run: res, Transcript: res.Transcript}
+	if b.Reads, err = p.filesRead(res.InputReads); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	for _, p := range r.Outputs {
 		name, _ := OutputName(p) // checked by Check
 		data, err := outputFile(res.Files, name)
@@ -311,5 +341,51 @@ func (b *Built) Provenance() ([]byte, error) {
 		sum := sha256.Sum256(o.Data)
 		subjects = append(subjects, meta.Subject{Name: o.Name, SHA256: hex.EncodeToString(sum[:])})
 	}
-	return meta.Provenance(b.Stamp, subjects)
+	return meta.Provenance(b.Stamp, subjects, b.Reads)
+}
+
+// filesRead maps the byte ranges the guest read from each input drive
+// (Result.InputReads) back to the regular files of its tree, through the
+// EROFS image's metadata.
+func (p *plan) filesRead(reads [][]machine.Range) ([]meta.FileRead, error) {
+	var out []meta.FileRead
+	for i, ranges := range reads {
+		if len(ranges) == 0 || i >= len(p.inputs) {
+			continue
+		}
+		uses, err := mapReads(p.run.Inputs[i].Path, ranges)
+		if err != nil {
+			return nil, fmt.Errorf("files read from %s: %w", p.inputs[i].Name, err)
+		}
+		for _, u := range uses {
+			if u.Read > 0 && u.Mode.IsRegular() {
+				out = append(out, meta.FileRead{Input: p.inputs[i].Name, CID: p.inputs[i].CID.String(),
+					Path: u.Paths[0], Size: u.Size, Read: u.Read})
+			}
+		}
+	}
+	return out, nil
+}
+
+// mapReads returns the files of the EROFS image at path that the byte
+// ranges touch.
+func mapReads(path string, ranges []machine.Range) ([]erofs.FileUse, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	m, err := erofs.ReadMap(f, fi.Size())
+	if err != nil {
+		return nil, err
+	}
+	rs := make([]erofs.Range, len(ranges))
+	for i, r := range ranges {
+		rs[i] = erofs.Range{Off: r.Off, Len: r.Len}
+	}
+	return m.Files(rs), nil
 }

@@ -111,17 +111,18 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 		return nil, fmt.Errorf("verify: the stamp's recipe: %w", err)
 	}
 	built, err := Build(ctx, BuildSpec{
-		Recipe:      r,
-		Source:      source,
-		Git:         git,
-		Inputs:      spec.Inputs,
-		Fetcher:     spec.Fetcher,
-		Formats:     pub.Formats,
-		Bootargs:    st.Machine.Bootargs,
-		ToolVersion: st.Reprovm,
-		NoSnapshot:  spec.NoSnapshot,
-		Console:     spec.Console,
-		Progress:    spec.Progress,
+		Recipe:          r,
+		Source:          source,
+		Git:             git,
+		Inputs:          spec.Inputs,
+		Fetcher:         spec.Fetcher,
+		Formats:         pub.Formats,
+		Bootargs:        st.Machine.Bootargs,
+		CheckpointEvery: st.Machine.CheckpointEvery,
+		ToolVersion:     st.Reprovm,
+		NoSnapshot:      spec.NoSnapshot,
+		Console:         spec.Console,
+		Progress:        spec.Progress,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify: rebuild: %w", err)
