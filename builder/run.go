@@ -136,6 +136,11 @@ type RunSpec struct {
 	// boot, and the console shows only what the guest prints after the
 	// snapshot.
 	FromSnapshot string
+	// onReady, if set, is called at the ready point once the job is
+	// attached, with the machine and its configuration; an error ends the
+	// run with that error (Bisect takes the machines over there).
+	onReady func(m *machine.Machine, cfg machine.Config) error
+
 	// ReadySnapshot, if set, is the file of the snapshot at the ready
 	// point of this boot (the image or root, the warm-up, the RAM size and
 	// the kernel command line; see proto.Boot): if it exists, Run resumes
@@ -449,6 +454,11 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			return nil, err
 		}
 	}
+	if attached && spec.onReady != nil && m.Instret() == readyAt {
+		if err := spec.onReady(m, cfg); err != nil {
+			return nil, err
+		}
+	}
 	res.StartInstret = m.Instret()
 	start := time.Now()
 	var stop machine.Stop
@@ -480,6 +490,11 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		attach()
 		if spec.CheckpointEvery != 0 {
 			if err := checkpoint(); err != nil {
+				return nil, err
+			}
+		}
+		if spec.onReady != nil {
+			if err := spec.onReady(m, cfg); err != nil {
 				return nil, err
 			}
 		}
