@@ -42,6 +42,7 @@ type RegDiff struct {
 // which drive data each last received by DMA (Config.RecordReads), if any.
 type PageDiff struct {
 	Addr   uint64 // guest-physical
+	Offset int    // of the first differing byte in the page
 	Source [2]*PageSource
 }
 
@@ -206,6 +207,10 @@ func sameState(a, b *Machine) (bool, *Divergence, error) {
 		for p := range len(a.bus.RAM) / pageSize {
 			if p < len(b.bus.RAM)/pageSize && a.ram.tree.Leaf(p) != b.ram.tree.Leaf(p) {
 				pd := PageDiff{Addr: RAMBase + uint64(p)*pageSize}
+				pa, pb := a.bus.RAM[p*pageSize:(p+1)*pageSize], b.bus.RAM[p*pageSize:(p+1)*pageSize]
+				for pd.Offset < pageSize-1 && pa[pd.Offset] == pb[pd.Offset] {
+					pd.Offset++
+				}
 				for i, m := range []*Machine{a, b} {
 					if s, ok := m.PageSource(pd.Addr); ok {
 						pd.Source[i] = &s
