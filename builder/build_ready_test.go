@@ -106,7 +106,7 @@ func TestBuildReadySnapshot(t *testing.T) {
 
 // copyImage copies the image directory from to to, with warmup in its
 // manifest (hard links where it can: the files are not changed).
-func copyImage(t *testing.T, from, to string, warmup *images.Warmup) {
+func copyImage(t testing.TB, from, to string, warmup *images.Warmup) {
 	t.Helper()
 	m, err := images.ReadManifest(from)
 	if err != nil {
