@@ -197,8 +197,8 @@ func (spec *BuildSpec) plan(ctx context.Context, tmp string) (*plan, error) {
 		// A build always records its reads, for the provenance.
 		RecordReads:     true,
 		CheckpointEvery: spec.CheckpointEvery,
-		Console:  console,
-		Fetcher:  f,
+		Console:         console,
+		Fetcher:         f,
 	}
 	if !spec.NoSnapshot {
 		if err := run.SetReadySnapshot(f, imageCID); err != nil {
