@@ -75,40 +75,14 @@ func (h *Hart) TaskPointer() (uint64, bool) {
 // peekTranslate is translate reading the page table only: a fetch (fetch
 // true) or a load at privilege priv, with SUM treated as set.
 func (h *Hart) peekTranslate(va uint64, priv Priv, fetch bool) (uint64, bool) {
-	satp := h.csr.satp
-	mode := satp >> 60
-	if priv == PrivM || mode == satpBare {
+	if priv == PrivM || h.csr.satp>>60 == satpBare {
 		return va, true
 	}
-	levels, vaBits := 3, uint(39)
-	if mode == satpSv48 {
-		levels, vaBits = 4, 48
-	}
-	if uint64(int64(va<<(64-vaBits))>>(64-vaBits)) != va {
+	pte, _, level, res := h.walk(va)
+	if res != walkLeaf || fetch && pte&pteX == 0 || !fetch && pte&pteR == 0 {
 		return 0, false
 	}
-	table := (satp & (1<<44 - 1)) << pageShift
-	for i := levels - 1; i >= 0; i-- {
-		off, ok := h.bus.InRAM(table+(va>>(pageShift+9*uint(i))&511)*8, 8)
-		if !ok {
-			return 0, false
-		}
-		pte := binary.LittleEndian.Uint64(h.ram[off:])
-		if pte&pteV == 0 || pte&(pteR|pteW) == pteW || pte&pteReserved != 0 {
-			return 0, false
-		}
-		ppn := (pte & ptePPNMask) >> 10
-		if pte&(pteR|pteX) == 0 {
-			table = ppn << pageShift
-			continue
-		}
-		if fetch && pte&pteX == 0 || !fetch && pte&pteR == 0 {
-			return 0, false
-		}
-		low := uint64(1)<<(9*uint(i)) - 1
-		return (ppn|va>>pageShift&low)<<pageShift | va&pageMask, true
-	}
-	return 0, false
+	return leafAddr(va, pte, level)
 }
 
 // CSR returns the value of CSR n as the hart would read it in M-mode, for
