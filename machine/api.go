@@ -23,6 +23,11 @@ type Config struct {
 	Console io.Writer
 	// Drives are the virtio block devices, at most VirtioSlots.
 	Drives []Drive
+	// Translate runs hot guest code translated to WebAssembly and compiled
+	// to native code by wazero, with the same results, instruction counts
+	// and state as the interpreter. On hosts where wazero has no compiler
+	// (other than amd64 and arm64) the interpreter runs instead.
+	Translate bool
 }
 
 // StopReason says why Run returned.

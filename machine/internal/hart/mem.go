@@ -185,6 +185,7 @@ func (h *Hart) fetchPage(pc uint64) bool {
 // the RAM page at offset off.
 func (h *Hart) tlbEntryFor(va uint64, kind accessKind, off uint64, cp *codePage) tlbEntry {
 	off &^= pageMask
+	h.jitFilled(kind, va) // jit hook
 	return tlbEntry{tag: va&^pageMask | h.key[kind], page: unsafe.Pointer(&h.ram[off]), off: off, code: cp}
 }
 

@@ -60,6 +60,7 @@ const (
 func (h *Hart) bumpStoreEpoch() {
 	h.storeEpoch = (h.storeEpoch + 1) % storeEpochs
 	if h.storeEpoch == 0 {
+		h.jit.gen++ // jit hook
 		for i := range h.tlb[accStore] {
 			h.tlb[accStore][i] = tlbEntry{tag: noPage}
 		}
@@ -69,6 +70,7 @@ func (h *Hart) bumpStoreEpoch() {
 
 // flushTLB empties all three TLBs (sfence.vma, satp writes).
 func (h *Hart) flushTLB() {
+	h.jit.gen++ // jit hook
 	for k := range h.tlb {
 		for i := range h.tlb[k] {
 			h.tlb[k][i] = tlbEntry{tag: noPage}
@@ -79,6 +81,7 @@ func (h *Hart) flushTLB() {
 
 // flushTLBPage drops the entries for the virtual page of va.
 func (h *Hart) flushTLBPage(va uint64) {
+	h.jitFlushedPage(va) // jit hook
 	i := va >> pageShift % tlbSize
 	for k := range h.tlb {
 		if h.tlb[k][i].tag&^pageMask == va&^pageMask {
@@ -214,6 +217,7 @@ const codeDropWrites = 256
 // bytes before them. The slot being executed may be cleared; the executor
 // holds its own pointer, so the instruction completes as decoded.
 func (h *Hart) codeWritten(cp *codePage, off, n uint64) {
+	h.jitCodeWritten(cp.off >> pageShift) // jit hook
 	cp.writes++
 	if cp.writes > codeDropWrites {
 		h.code[cp.off>>pageShift] = nil

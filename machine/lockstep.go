@@ -1,0 +1,168 @@
+package machine
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+
+	"github.com/reprovm/reprovm/machine/internal/hart"
+	"github.com/reprovm/reprovm/machine/internal/jit"
+	"github.com/reprovm/reprovm/machine/internal/snap"
+)
+
+// Lockstep is the translator's differential mode: a translating machine
+// and an interpreting one, built from the same Config, run side by side.
+// The translated code returns to Go after every block; the interpreter is
+// then brought to the same instruction count and the two harts' registers,
+// pc, privilege and count are compared, and their whole architectural
+// state (CSRs, TLBs, decode-cache pages) every fullEvery exits and at the
+// end of every Run, together with RAM and the console.
+//
+// The translator is tuned to translate early (small interpreted chunks,
+// few misses make a page hot, small batches), so that short programs run
+// mostly translated.
+//
+// Load the same program into both (Ref and Translated) before Run.
+type Lockstep struct {
+	ref, tr *Machine
+	exits   uint64
+	err     error
+}
+
+// fullEvery is how many block exits pass between full-state comparisons.
+const fullEvery = 1 << 12
+
+// ErrNoTranslator reports a host where the translator does not run.
+var ErrNoTranslator = errors.New("the translator does not run on this host")
+
+// NewLockstep builds the pair. cfg.Translate is ignored. Drives must not
+// be shared between the two machines, so cfg must have none; use
+// NewLockstepDrives to give each machine its own.
+func NewLockstep(cfg Config) (*Lockstep, error) {
+	return NewLockstepDrives(cfg, nil, nil)
+}
+
+// NewLockstepDrives is NewLockstep with separate drives for the reference
+// and the translated machine, which must hold the same contents.
+func NewLockstepDrives(cfg Config, refDrives, trDrives []Drive) (*Lockstep, error) {
+	if !jit.Supported() {
+		return nil, ErrNoTranslator
+	}
+	size := cfg.RAMSize
+	if size == 0 {
+		size = DefaultRAMSize
+	}
+	l := &Lockstep{}
+	rc := cfg
+	rc.Translate = false
+	rc.Drives = refDrives
+	var err error
+	if l.ref, err = newMachine(rc, size, jit.Options{}); err != nil {
+		return nil, err
+	}
+	tc := cfg
+	tc.Translate = true
+	tc.Drives = trDrives
+	tc.Console = nil
+	if l.tr, err = newMachine(tc, size, jit.Options{Lockstep: true, OnExit: l.check, Chunk: 16, Hot: 2, BatchPages: 4, BatchWindow: 4096}); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Ref returns the interpreting machine; Translated the translating one.
+func (l *Lockstep) Ref() *Machine        { return l.ref }
+func (l *Lockstep) Translated() *Machine { return l.tr }
+
+// Exits returns how many block exits were compared.
+func (l *Lockstep) Exits() uint64 { return l.exits }
+
+// check is called at every exit from translated code.
+func (l *Lockstep) check() {
+	if l.err != nil {
+		return
+	}
+	l.exits++
+	a, b := l.ref.hart, l.tr.hart
+	for a.Instret() < b.Instret() {
+		if r := a.Run(b.Instret()); r != hart.StopLimit {
+			l.err = fmt.Errorf("lockstep: the interpreter stopped (%d) at instret %d before the translator's %d", r, a.Instret(), b.Instret())
+			return
+		}
+	}
+	if err := compareQuick(a, b); err != nil {
+		l.err = err
+		return
+	}
+	if l.exits%fullEvery == 0 {
+		l.err = compareFull(l.ref, l.tr)
+	}
+}
+
+// compareQuick compares the registers, pc, privilege and count.
+func compareQuick(a, b *hart.Hart) error {
+	if a.Instret() != b.Instret() || a.PC != b.PC || a.Priv != b.Priv || a.X != b.X || a.F != b.F {
+		return fmt.Errorf("lockstep: diverged at instret %d/%d: pc %#x/%#x priv %d/%d\n%s",
+			a.Instret(), b.Instret(), a.PC, b.PC, a.Priv, b.Priv, regDiff(a, b))
+	}
+	return nil
+}
+
+func regDiff(a, b *hart.Hart) string {
+	var s string
+	for i := range a.X {
+		if a.X[i] != b.X[i] {
+			s += fmt.Sprintf("x%d: %#x (interpreter) vs %#x (translator)\n", i, a.X[i], b.X[i])
+		}
+	}
+	for i := range a.F {
+		if a.F[i] != b.F[i] {
+			s += fmt.Sprintf("f%d: %#x vs %#x\n", i, a.F[i], b.F[i])
+		}
+	}
+	return s
+}
+
+// compareFull compares the whole hart state, RAM and console.
+func compareFull(ra, rb *Machine) error {
+	var wa, wb snap.Writer
+	ra.hart.SaveState(&wa)
+	rb.hart.SaveState(&wb)
+	if !bytes.Equal(wa.Bytes(), wb.Bytes()) {
+		return fmt.Errorf("lockstep: hart state differs at instret %d (pc %#x)", ra.hart.Instret(), ra.hart.PC)
+	}
+	if sha256.Sum256(ra.bus.RAM) != sha256.Sum256(rb.bus.RAM) {
+		return fmt.Errorf("lockstep: RAM differs at instret %d (pc %#x)", ra.hart.Instret(), ra.hart.PC)
+	}
+	if !bytes.Equal(ra.ConsoleTail(), rb.ConsoleTail()) {
+		return fmt.Errorf("lockstep: console differs at instret %d", ra.hart.Instret())
+	}
+	return nil
+}
+
+// Run runs the translating machine as Machine.Run does, brings the
+// interpreter to the same count, and fails on any difference.
+func (l *Lockstep) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
+	stop, err := l.tr.Run(ctx, maxInsns)
+	if l.err != nil {
+		return stop, l.err
+	}
+	if err != nil {
+		return stop, err
+	}
+	if n := l.tr.Instret() - l.ref.Instret(); n > 0 || stop.Reason != StopLimit {
+		rs, err := l.ref.Run(ctx, n)
+		if err != nil {
+			return stop, err
+		}
+		if rs != stop {
+			return stop, fmt.Errorf("lockstep: stops differ: interpreter %+v at %d, translator %+v at %d", rs, l.ref.Instret(), stop, l.tr.Instret())
+		}
+	}
+	if err := compareQuick(l.ref.hart, l.tr.hart); err != nil {
+		return stop, err
+	}
+	return stop, compareFull(l.ref, l.tr)
+}
