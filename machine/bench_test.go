@@ -92,6 +92,7 @@ func BenchmarkGuest(b *testing.B) {
 				b.ReportMetric(float64(insns/runs)/qemuTime.Seconds()/1e6, "qemu-MIPS")
 			}
 		})
+		b.Run(w.name+"-translated", func(b *testing.B) { benchTranslated(b, w) })
 	}
 }
 
@@ -128,11 +129,17 @@ func TestBenchProgramsOnQEMU(t *testing.T) {
 // and the time Run took. Machine set-up is outside a benchmark's timer.
 func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration) {
 	tb.Helper()
+	return benchRunConfig(tb, prog, machine.Config{})
+}
+
+// benchRunConfig is benchRun on a machine built from cfg.
+func benchRunConfig(tb testing.TB, prog benchProgram, cfg machine.Config) (uint64, time.Duration) {
+	tb.Helper()
 	b, _ := tb.(*testing.B)
 	if b != nil {
 		b.StopTimer()
 	}
-	m, err := machine.New(machine.Config{})
+	m, err := machine.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

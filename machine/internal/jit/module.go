@@ -153,6 +153,7 @@ func dispatcher(once bool) code {
 	c.op(opEnd)
 	return c
 }
+
 // batchModule assembles a module of page functions (bodies, each of type
 // () -> i32, with their locals already encoded) that imports the core's
 // memory and table and places its functions at table slots first,
