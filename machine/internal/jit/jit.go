@@ -68,6 +68,8 @@ const (
 	batchWindow  = 1 << 21 // instructions a hot page waits for its batch at most
 	maxEntries   = 128     // entry points remembered per page
 	maxVersions  = 8       // translations of one page before it is left alone
+	judgeRuns    = 64      // entries ending in an interpreter exit before judging a page
+	minRun       = 48      // instructions such an entry must retire on average
 )
 
 // Stats counts what the translator did.
@@ -78,6 +80,7 @@ type Stats struct {
 	Exits                 [5]uint64     // returns to Go by exit code
 	Retired               uint64        // instructions retired by translated code
 	Invalidations         int           // page translations dropped by code writes
+	Abandoned             int           // pages left to the interpreter (see page.interp)
 }
 
 // page is the translator's record of one physical RAM page.
@@ -89,6 +92,13 @@ type page struct {
 	queued   bool
 	versions int
 	dead     bool // written too often while translated
+	// Entries into translated code at this page and the instructions
+	// they retired before an exit to the interpreter, and whether the
+	// page is left to the interpreter because those exits come too soon
+	// (FP code, or loads that keep missing the TLB): each costs a round
+	// trip between Go and wasm that the interpreter does not pay.
+	runs, runRetired uint64
+	interp           bool
 }
 
 func (p *page) isLeader(off uint64) bool { return p.leaders[off/128]>>(off/2%64)&1 != 0 }
@@ -149,9 +159,8 @@ type Translator struct {
 	gen       uint64
 	genValid  bool
 	stats     Stats
-	hooked    bool
-	keyFetch  uint64
 	lastBatch []byte
+	entered   *page // the page lookup found translated code on
 }
 
 // New makes a translator for h, whose bus RAM must be mem.RAM().
@@ -219,7 +228,11 @@ func (t *Translator) Run(limit uint64) hart.StopReason {
 		}
 		var stepTo uint64
 		if budget := min(limit, h.TranslateBudget()); t.err == nil && n < budget && t.lookup(h.PC) {
+			p := t.entered
 			code := t.enter(budget)
+			if code == exitInterp || code == exitMem {
+				t.judge(p, h.Instret()-n)
+			}
 			if t.err != nil {
 				return h.Run(h.Instret()) // report a pending stop, if any; the caller checks Err
 			}
@@ -267,6 +280,7 @@ func (t *Translator) lookup(pc uint64) bool {
 	f := tlbFBase + fi*16
 	if binary.LittleEndian.Uint64(m[e:]) == pc && binary.LittleEndian.Uint64(m[f:]) == pc&^(pageSize-1)|fkey &&
 		binary.LittleEndian.Uint32(m[f+8:]) == binary.LittleEndian.Uint32(m[e+12:]) {
+		t.entered = t.pages[binary.LittleEndian.Uint32(m[e+12:])-1]
 		return true
 	}
 	tag, off, ok := t.h.TLBEntry(hart.TLBFetch, int(fi))
@@ -280,7 +294,11 @@ func (t *Translator) lookup(pc uint64) bool {
 		t.pages[pn] = p
 	}
 	po := pc & (pageSize - 1)
+	if p.interp {
+		return false
+	}
 	if p.slot != 0 && p.isLeader(po) {
+		t.entered = p
 		binary.LittleEndian.PutUint64(m[e:], pc)
 		binary.LittleEndian.PutUint32(m[e+8:], p.slot)
 		binary.LittleEndian.PutUint32(m[e+12:], uint32(pn+1))
@@ -292,10 +310,23 @@ func (t *Translator) lookup(pc uint64) bool {
 	return false
 }
 
+// judge records an entry at page p that retired n instructions before
+// leaving for the interpreter, and leaves the page to the interpreter if
+// such entries retire too few on average.
+func (t *Translator) judge(p *page, n uint64) {
+	p.runs++
+	p.runRetired += n
+	if p.runs >= judgeRuns && p.runRetired < p.runs*minRun {
+		p.interp = true
+		t.stats.Abandoned++
+		clear(t.mem[htBase : htBase+htSize*16])
+	}
+}
+
 // heat counts a miss at page offset off of page pn, and compiles the queue
 // when it is due.
 func (t *Translator) heat(p *page, pn uint64, off int) {
-	if p.dead || p.versions >= maxVersions {
+	if p.dead || p.interp || p.versions >= maxVersions {
 		return
 	}
 	known := false
