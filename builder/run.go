@@ -72,6 +72,9 @@ type RunSpec struct {
 	RAMSize  uint64 // 0: DefaultRAMSize
 	MaxInsns uint64 // 0: DefaultMaxInsns
 	Console  io.Writer
+	// Translate runs hot guest code translated to WebAssembly
+	// (machine.Config.Translate): the same results, faster.
+	Translate bool
 
 	// Experts: replace the boot chain (the image's or the pinned one) or
 	// the kernel command line.
@@ -211,6 +214,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		defer console.Flush()
 	}
 	cfg := machine.Config{RAMSize: ram, Console: consoleOrNil(console), Drives: drives}
+	cfg.Translate = spec.Translate
 	note := runNote(boot)
 	var m *machine.Machine
 	if spec.FromSnapshot != "" {
