@@ -63,9 +63,9 @@ type Options struct {
 // chunk, and when translated code leaves for an untranslated pc).
 const (
 	interpChunk  = 256     // instructions interpreted before looking again
-	hotThreshold = 8       // misses that make a page hot
-	batchPages   = 16      // hot pages that make a batch
-	batchWindow  = 1 << 21 // instructions a hot page waits for its batch at most
+	hotThreshold = 4096    // misses that make a page hot (about 1M instructions on it)
+	batchPages   = 8       // hot pages that make a batch
+	batchWindow  = 1 << 22 // instructions a hot page waits for its batch at most
 	maxEntries   = 128     // entry points remembered per page
 	maxVersions  = 8       // translations of one page before it is left alone
 	judgeRuns    = 64      // entries ending in an interpreter exit before judging a page
