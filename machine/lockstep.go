@@ -21,8 +21,8 @@ import (
 // in several Runs).
 //
 // The translator is tuned to translate early (small interpreted chunks,
-// few misses make a page hot, small batches), so that short programs run
-// mostly translated.
+// few misses make a page hot, small batches, no page left to the
+// interpreter), so that short programs run mostly translated.
 //
 // Load the same program into both (Ref and Translated) before Run.
 type Lockstep struct {
@@ -66,7 +66,7 @@ func NewLockstepDrives(cfg Config, refDrives, trDrives []Drive) (*Lockstep, erro
 	tc.Translate = true
 	tc.Drives = trDrives
 	tc.Console = nil
-	if l.tr, err = newMachine(tc, size, jit.Options{Lockstep: true, OnExit: l.check, Chunk: 16, Hot: 2, BatchPages: 4, BatchWindow: 4096}); err != nil {
+	if l.tr, err = newMachine(tc, size, jit.Options{Lockstep: true, OnExit: l.check, Chunk: 16, Hot: 2, BatchPages: 4, BatchWindow: 4096, KeepAll: true, SyncCompile: true}); err != nil {
 		return nil, err
 	}
 	return l, nil

@@ -17,6 +17,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -56,6 +57,8 @@ type Options struct {
 	Hot         int    // misses that make a page hot
 	BatchPages  int    // hot pages that make a batch
 	BatchWindow uint64 // instructions a hot page waits for its batch at most
+	KeepAll     bool   // never leave a page to the interpreter (see page.interp)
+	SyncCompile bool   // compile on the hart's goroutine (see compile)
 }
 
 // Tuning. Heat is counted per physical page: every time Go looks for a
@@ -75,7 +78,7 @@ const (
 // Stats counts what the translator did.
 type Stats struct {
 	Modules, Pages, Insns int           // compiled: modules, page functions, guest instructions
-	CompileTime           time.Duration // host time spent compiling (not guest-visible)
+	CompileTime           time.Duration // host time wazero spent compiling (not guest-visible)
 	Entries               uint64        // calls into translated code
 	Exits                 [5]uint64     // returns to Go by exit code
 	Retired               uint64        // instructions retired by translated code
@@ -88,7 +91,7 @@ type page struct {
 	heat     int
 	entries  []int // page offsets seen as entry points
 	slot     uint32
-	leaders  [pageSize / 2 / 64]uint64 // bitmap of the current function's block starts
+	leaders  []int // the current function's block starts, sorted
 	queued   bool
 	versions int
 	dead     bool // written too often while translated
@@ -99,9 +102,8 @@ type page struct {
 	// trip between Go and wasm that the interpreter does not pay.
 	runs, runRetired uint64
 	interp           bool
+	writes           uint64 // code-hook calls: writes to the page
 }
-
-func (p *page) isLeader(off uint64) bool { return p.leaders[off/128]>>(off/2%64)&1 != 0 }
 
 // Memory is the wasm linear memory: the state area and guest RAM.
 type Memory struct {
@@ -159,8 +161,8 @@ type Translator struct {
 	gen       uint64
 	genValid  bool
 	stats     Stats
-	lastBatch []byte
-	entered   *page // the page lookup found translated code on
+	inflight  *batch // being compiled
+	entered   *page  // the page lookup found translated code on
 }
 
 // New makes a translator for h, whose bus RAM must be mem.RAM().
@@ -297,15 +299,16 @@ func (t *Translator) lookup(pc uint64) bool {
 	if p.interp {
 		return false
 	}
-	if p.slot != 0 && p.isLeader(po) {
+	if j, ok := slices.BinarySearch(p.leaders, int(po)); ok && p.slot != 0 {
 		t.entered = p
 		binary.LittleEndian.PutUint64(m[e:], pc)
-		binary.LittleEndian.PutUint32(m[e+8:], p.slot)
+		binary.LittleEndian.PutUint32(m[e+8:], p.slot|uint32(j)<<16)
 		binary.LittleEndian.PutUint32(m[e+12:], uint32(pn+1))
 		binary.LittleEndian.PutUint64(m[f:], tag)
 		binary.LittleEndian.PutUint32(m[f+8:], uint32(pn+1))
 		return true
 	}
+	t.install()
 	t.heat(p, pn, int(po))
 	return false
 }
@@ -316,7 +319,7 @@ func (t *Translator) lookup(pc uint64) bool {
 func (t *Translator) judge(p *page, n uint64) {
 	p.runs++
 	p.runRetired += n
-	if p.runs >= judgeRuns && p.runRetired < p.runs*minRun {
+	if p.runs >= judgeRuns && p.runRetired < p.runs*minRun && !t.opts.KeepAll {
 		p.interp = true
 		t.stats.Abandoned++
 		clear(t.mem[htBase : htBase+htSize*16])
@@ -352,14 +355,31 @@ func (t *Translator) heat(p *page, pn uint64, off int) {
 	}
 }
 
-// compile translates the queued pages into one module.
+// batch is one module of page functions on its way through wazero.
+type batch struct {
+	first  uint32
+	pns    []uint64
+	fns    []*pageFunc
+	writes []uint64 // each page's write count when it was translated
+	wasm   []byte
+	cm     wazero.CompiledModule
+	err    error
+	took   time.Duration
+	done   chan struct{}
+}
+
+// compile translates the queued pages into one module and has wazero
+// compile it: on another goroutine unless Options.SyncCompile is set, so
+// that the guest runs on in the interpreter meanwhile. Where translated
+// code starts to run never changes a result, only the speed.
 func (t *Translator) compile() {
-	start := time.Now()
+	if t.inflight != nil {
+		return // the queue waits for the batch being compiled
+	}
 	queue := t.queue
 	t.queue = nil
+	b := &batch{first: t.nextSlot, done: make(chan struct{})}
 	var bodies []code
-	var pns []uint64
-	var fns []*pageFunc
 	for _, pn := range queue {
 		p := t.pages[pn]
 		p.queued = false
@@ -372,38 +392,66 @@ func (t *Translator) compile() {
 			continue
 		}
 		bodies = append(bodies, pf.body)
-		pns = append(pns, pn)
-		fns = append(fns, pf)
+		b.pns = append(b.pns, pn)
+		b.fns = append(b.fns, pf)
+		b.writes = append(b.writes, p.writes)
 	}
 	if len(bodies) == 0 || t.nextSlot+uint32(len(bodies)) > tableSize {
 		return
 	}
-	first := t.nextSlot
-	wasm := batchModule(t.pagesN, first, bodies)
-	t.lastBatch = wasm
-	cm, err := t.rt.CompileModule(t.ctx, wasm)
+	t.nextSlot += uint32(len(bodies))
+	b.wasm = batchModule(t.pagesN, b.first, bodies)
+	t.inflight = b
+	rt, ctx := t.rt, t.ctx
+	work := func() {
+		start := time.Now()
+		b.cm, b.err = rt.CompileModule(ctx, b.wasm)
+		b.took = time.Since(start)
+		close(b.done)
+	}
+	if t.opts.SyncCompile {
+		work()
+		t.install()
+		return
+	}
+	go work()
+}
+
+// install instantiates the compiled batch, if it is done, and makes its
+// page functions current unless their page was written since.
+func (t *Translator) install() {
+	b := t.inflight
+	if b == nil {
+		return
+	}
+	select {
+	case <-b.done:
+	default:
+		return
+	}
+	t.inflight = nil
+	err := b.err
 	if err == nil {
-		_, err = t.rt.InstantiateModule(t.ctx, cm, wazero.NewModuleConfig().WithName(fmt.Sprintf("b%d", t.modules)))
+		_, err = t.rt.InstantiateModule(t.ctx, b.cm, wazero.NewModuleConfig().WithName(fmt.Sprintf("b%d", t.modules)))
 	}
 	if err != nil {
 		t.err = fmt.Errorf("translator: batch module %d: %w", t.modules, err)
 		return
 	}
 	t.modules++
-	t.nextSlot += uint32(len(bodies))
-	for i, pn := range pns {
+	for i, pn := range b.pns {
 		p := t.pages[pn]
-		p.slot = first + uint32(i)
-		p.versions++
-		p.leaders = [len(p.leaders)]uint64{}
-		for _, l := range fns[i].leaders {
-			p.leaders[l/128] |= 1 << (l / 2 % 64)
+		if p.writes != b.writes[i] || !t.h.HasCode(pn) || p.dead {
+			continue // stale: the bytes it was translated from changed
 		}
-		t.stats.Insns += fns[i].insns
+		p.slot = b.first + uint32(i)
+		p.versions++
+		p.leaders = b.fns[i].leaders
+		t.stats.Insns += b.fns[i].insns
+		t.stats.Pages++
 	}
 	t.stats.Modules++
-	t.stats.Pages += len(bodies)
-	t.stats.CompileTime += time.Since(start)
+	t.stats.CompileTime += b.took
 }
 
 // codeWritten is the hart's code hook: RAM page n, which has decoded code,
@@ -411,11 +459,15 @@ func (t *Translator) compile() {
 // entry (the table is small and this is rare).
 func (t *Translator) codeWritten(n uint64) {
 	p := t.pages[n]
-	if p == nil || p.slot == 0 {
+	if p == nil {
+		return
+	}
+	p.writes++
+	if p.slot == 0 {
 		return
 	}
 	p.slot = 0
-	p.leaders = [len(p.leaders)]uint64{}
+	p.leaders = nil
 	t.stats.Invalidations++
 	if p.versions >= maxVersions {
 		p.dead = true

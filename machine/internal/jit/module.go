@@ -16,7 +16,9 @@ const (
 	stFKey    = 296 // the hart's fetch-TLB key
 	stVA      = 304 // address of the access that left translated code
 
-	// Dispatcher hash table: htSize entries {pc u64, slot u32, ppage u32}.
+	// Dispatcher hash table: htSize entries {pc u64, slot | block<<16 u32,
+	// ppage u32}: the page function in the table slot is called with the
+	// index of pc's block.
 	// An entry is used only while the fetch mirror at pc's TLB index holds
 	// pc's page under the current fetch key and the same ppage (RAM page
 	// number + 1), that is, while the interpreter would fetch pc from the
@@ -61,9 +63,9 @@ func limits(b []byte, min, max uint32) []byte {
 // returns exitMiss.
 func coreModule(pages uint32) []byte {
 	b := append([]byte{}, wasmHeader...)
-	// type 0: () -> i32
-	b = section(b, 1, []byte{1, 0x60, 0, 1, tI32})
-	b = section(b, 3, []byte{2, 0, 0}) // run and step, of type 0
+	// type 0: (i32) -> i32, page functions; type 1: () -> i32
+	b = section(b, 1, []byte{2, 0x60, 1, tI32, 1, tI32, 0x60, 0, 1, tI32})
+	b = section(b, 3, []byte{2, 1, 1}) // run and step, of type 1
 	tab := []byte{1, 0x70}
 	tab = limits(tab, tableSize, tableSize)
 	b = section(b, 4, tab)
@@ -139,6 +141,12 @@ func dispatcher(once bool) code {
 	c.op(opIf, 0x40)
 	c.get(e)
 	c.mem(opI32Load, htBase+8)
+	c.tee(r)
+	c.i32(16)
+	c.op(opI32ShrU) // the block index, the page function's argument
+	c.get(r)
+	c.i32(0xffff)
+	c.op(opI32And) // the table slot
 	c.op(opCallIndirect, 0, 0)
 	c.tee(r)
 	if !once {
@@ -155,13 +163,13 @@ func dispatcher(once bool) code {
 }
 
 // batchModule assembles a module of page functions (bodies, each of type
-// () -> i32, with their locals already encoded) that imports the core's
+// (block index i32) -> i32, with their locals already encoded) that imports the core's
 // memory and table and places its functions at table slots first,
 // first+1, .... Function 0 is mulhu, which the bodies call.
 func batchModule(pages uint32, first uint32, bodies []code) []byte {
 	b := append([]byte{}, wasmHeader...)
-	// type 0: () -> i32; type 1: (i64, i64) -> i64
-	b = section(b, 1, []byte{2, 0x60, 0, 1, tI32, 0x60, 2, tI64, tI64, 1, tI64})
+	// type 0: (i32) -> i32; type 1: (i64, i64) -> i64
+	b = section(b, 1, []byte{2, 0x60, 1, tI32, 1, tI32, 0x60, 2, tI64, tI64, 1, tI64})
 	var im []byte
 	im = append(im, 2)
 	im = name(im, "core")

@@ -15,12 +15,12 @@ import (
 // Shape, with N blocks (basic blocks starting at the leaders, in address
 // order):
 //
-//	prologue: load the used x registers, vbase, t = pc's halfword index
+//	prologue: load the used x registers, vbase, t = the argument
 //	block $exit
 //	  loop $top
 //	    block $miss
 //	      block $b(N-1) ... block $b0
-//	        br_table t -> $b_j for leader j, else $miss
+//	        br_table t -> $b_t, else $miss
 //	      end  code of block 0
 //	      end  code of block 1 ...
 //	    end  (miss: exitMiss at pc)
@@ -34,8 +34,12 @@ import (
 
 const pageSize = 4096
 
-// Local variables of a page function: x0..x31 in 0..31 (local 0 is never
-// written, so it reads as x0 = 0), then these.
+// regsInLocals: see emitter.regsInLocals.
+var regsInLocals = false
+
+// Local variables of a page function: the argument, the index of the
+// block to start at, in 0 (x0 is never read from a local), x1..x31 in
+// 1..31, then these.
 const (
 	lVBase  = 32 + iota // i64: virtual address of the page
 	lCount              // i64: instret
@@ -203,7 +207,17 @@ type emitter struct {
 	minHW    int
 	cur      int  // block being emitted
 	lockstep bool // every block transfer leaves the function
+	// regsInLocals keeps x registers in wasm locals for the whole
+	// function; otherwise every access goes to the state area. Locals
+	// make faster code, but every merge point of the function then
+	// carries all of them, and wazero's register allocator takes several
+	// times longer (RATIONALE.md).
+	regsInLocals bool
 }
+
+// lScratch is an i64 local for one instruction's result when registers
+// live in memory (local 1 is then free).
+const lScratch = 1
 
 // translatePage translates the blocks of page pg reachable from entries.
 // With lockstep set, every block ends by returning to the dispatcher, so
@@ -214,7 +228,7 @@ func translatePage(pg []byte, entries []int, lockstep bool) *pageFunc {
 		return nil
 	}
 	blocks := buildBlocks(pg, leaders)
-	e := &emitter{blocks: blocks, index: make(map[int]int, len(blocks)), minHW: leaders[0] / 2, lockstep: lockstep}
+	e := &emitter{blocks: blocks, index: make(map[int]int, len(blocks)), minHW: leaders[0] / 2, lockstep: lockstep, regsInLocals: regsInLocals}
 	for i, b := range blocks {
 		e.index[b.off] = i
 	}
@@ -233,9 +247,9 @@ func translatePage(pg []byte, entries []int, lockstep bool) *pageFunc {
 		}
 	}
 	c := &e.c
-	c.op(2, 41, tI64, 3, tI32)
+	c.op(2, 40, tI64, 3, tI32)
 	for r := 1; r < 32; r++ {
-		if used[r] {
+		if used[r] && e.regsInLocals {
 			c.i32(0)
 			c.mem(opI64Load, stX+8*uint32(r))
 			c.set(uint32(r))
@@ -247,14 +261,7 @@ func translatePage(pg []byte, entries []int, lockstep bool) *pageFunc {
 	c.i64(^int64(pageSize - 1))
 	c.op(opI64And)
 	c.set(lVBase)
-	c.get(lNPC)
-	c.op(opI32WrapI64)
-	c.i32(pageSize - 1)
-	c.op(opI32And)
-	c.i32(1)
-	c.op(opI32ShrU)
-	c.i32(int32(e.minHW))
-	c.op(opI32Sub)
+	c.get(0)
 	c.set(lT)
 	for _, f := range []struct {
 		l   uint32
@@ -272,14 +279,9 @@ func translatePage(pg []byte, entries []int, lockstep bool) *pageFunc {
 	e.depth = 3 + n
 	c.get(lT)
 	c.op(opBrTable)
-	maxHW := leaders[len(leaders)-1] / 2
-	c.u32(uint32(maxHW - e.minHW + 1))
-	for hw := e.minHW; hw <= maxHW; hw++ {
-		if j, ok := e.index[hw*2]; ok {
-			c.u32(uint32(j))
-		} else {
-			c.u32(uint32(n))
-		}
+	c.u32(uint32(n))
+	for j := range n {
+		c.u32(uint32(j))
 	}
 	c.u32(uint32(n))
 	for j := range blocks {
@@ -288,24 +290,15 @@ func translatePage(pg []byte, entries []int, lockstep bool) *pageFunc {
 		e.cur = j
 		e.block(&blocks[j])
 	}
-	c.op(opEnd) // $miss
+	c.op(opEnd) // $miss: only a bad argument leads here; lNPC is the entry pc
 	e.depth--
-	c.get(lVBase)
-	c.get(lT)
-	c.i32(int32(e.minHW))
-	c.op(opI32Add)
-	c.i32(1)
-	c.op(opI32Shl)
-	c.op(opI64ExtendI32U)
-	c.op(opI64Add)
-	c.set(lNPC)
 	c.i32(exitMiss)
 	c.set(lCode)
 	e.br(labExit)
 	c.op(opEnd, opEnd) // $top, $exit
 	e.depth -= 2
 	for r := 1; r < 32; r++ {
-		if written[r] {
+		if written[r] && e.regsInLocals {
 			c.i32(0)
 			c.get(uint32(r))
 			c.mem(opI64Store, stX+8*uint32(r))
@@ -391,7 +384,7 @@ func (e *emitter) jump(off int) {
 			e.br(e.blockLabel(j))
 			return
 		}
-		e.c.i32(int32(off/2 - e.minHW))
+		e.c.i32(int32(j))
 		e.c.set(lT)
 		e.br(labTop)
 		return
@@ -438,7 +431,7 @@ func (e *emitter) block(b *block) {
 			e.setRdFn(in.Rd, func() { e.pcValue(next) })
 			e.jump(off + int(in.Imm))
 		default: // JALR: the target first, since rd may be rs1
-			c.get(uint32(in.Rs1 & 31))
+			e.rs(in.Rs1)
 			c.i64(int64(in.Imm))
 			c.op(opI64Add)
 			c.i64(^int64(1))
@@ -478,6 +471,12 @@ func (e *emitter) setRdFn(rd uint8, f func()) {
 	if rd == 0 {
 		return
 	}
+	if !e.regsInLocals {
+		e.c.i32(0)
+		f()
+		e.c.mem(opI64Store, stX+8*uint32(rd&31))
+		return
+	}
 	f()
 	e.c.set(uint32(rd & 31))
 }
@@ -488,10 +487,29 @@ func (e *emitter) setRd(rd uint8) {
 		e.c.op(0x1a) // drop
 		return
 	}
+	if !e.regsInLocals {
+		e.c.set(lScratch)
+		e.c.i32(0)
+		e.c.get(lScratch)
+		e.c.mem(opI64Store, stX+8*uint32(rd&31))
+		return
+	}
 	e.c.set(uint32(rd & 31))
 }
 
-func (e *emitter) rs(r uint8) { e.c.get(uint32(r & 31)) }
+// rs pushes register r.
+func (e *emitter) rs(r uint8) {
+	if r&31 == 0 {
+		e.c.i64(0)
+		return
+	}
+	if !e.regsInLocals {
+		e.c.i32(0)
+		e.c.mem(opI64Load, stX+8*uint32(r&31))
+		return
+	}
+	e.c.get(uint32(r & 31))
+}
 
 // cond pushes the i32 condition of a branch.
 func (e *emitter) cond(in *rv.Inst) {
