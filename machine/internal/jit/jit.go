@@ -153,16 +153,16 @@ type Translator struct {
 	stack [1]uint64
 	err   error
 
-	pagesN    uint32 // wasm pages of memory
-	nextSlot  uint32
-	queue     []uint64 // RAM page numbers of hot pages
-	queuedAt  uint64   // instret when the queue became non-empty
-	modules   int
-	gen       uint64
-	genValid  bool
-	stats     Stats
-	inflight  *batch // being compiled
-	entered   *page  // the page lookup found translated code on
+	pagesN   uint32 // wasm pages of memory
+	nextSlot uint32
+	queue    []uint64 // RAM page numbers of hot pages
+	queuedAt uint64   // instret when the queue became non-empty
+	modules  int
+	gen      uint64
+	genValid bool
+	stats    Stats
+	inflight *batch // being compiled
+	entered  *page  // the page lookup found translated code on
 }
 
 // New makes a translator for h, whose bus RAM must be mem.RAM().
