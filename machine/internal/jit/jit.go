@@ -162,7 +162,10 @@ type Translator struct {
 	genValid bool
 	stats    Stats
 	inflight *batch // being compiled
-	entered  *page  // the page lookup found translated code on
+	// TLB copies written since the last bulk clear (offsets), or all.
+	copied    []uint64
+	copiedAll bool
+	entered   *page // the page lookup found translated code on
 }
 
 // New makes a translator for h, whose bus RAM must be mem.RAM().
@@ -188,6 +191,7 @@ func New(mem *Memory, h *hart.Hart, opts Options) (*Translator, error) {
 	t := &Translator{
 		h: h, mem: mem.buf, ram: mem.ram, opts: opts, ctx: ctx, rt: rt,
 		pages: make([]*page, len(mem.ram)/pageSize), nextSlot: 1, pagesN: mem.pages,
+		copied: make([]uint64, 0, 256),
 	}
 	actx := experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(
 		func(_, _ uint64) experimental.LinearMemory { return linearMemory{mem.buf} }))
@@ -304,6 +308,7 @@ func (t *Translator) lookup(pc uint64) bool {
 		binary.LittleEndian.PutUint64(m[e:], pc)
 		binary.LittleEndian.PutUint32(m[e+8:], p.slot|uint32(j)<<16)
 		binary.LittleEndian.PutUint32(m[e+12:], uint32(pn+1))
+		t.noteCopy(f)
 		binary.LittleEndian.PutUint64(m[f:], tag)
 		binary.LittleEndian.PutUint32(m[f+8:], uint32(pn+1))
 		return true
@@ -480,7 +485,14 @@ func (t *Translator) codeWritten(n uint64) {
 func (t *Translator) sync() {
 	h := t.h
 	if g := h.TLBGen(); !t.genValid || g != t.gen {
-		clear(t.mem[tlbLBase : tlbFBase+tlbSize*16])
+		if !t.genValid || t.copiedAll {
+			clear(t.mem[tlbLBase : tlbFBase+tlbSize*16])
+		} else {
+			for _, e := range t.copied {
+				clear(t.mem[e : e+16])
+			}
+		}
+		t.copied, t.copiedAll = t.copied[:0], false
 		t.gen, t.genValid = g, true
 		h.TakeFills(func(int, int) {})
 		return
@@ -489,6 +501,16 @@ func (t *Translator) sync() {
 		base := [3]int{tlbFBase, tlbLBase, tlbSBase}[kind]
 		clear(t.mem[base+16*i : base+16*i+16])
 	})
+}
+
+// noteCopy remembers that the TLB copy at memory offset e was written, so
+// that a bulk flush clears only what was copied since the last one.
+func (t *Translator) noteCopy(e uint64) {
+	if len(t.copied) == cap(t.copied) {
+		t.copiedAll = true
+		return
+	}
+	t.copied = append(t.copied, e)
 }
 
 // copyTLB copies the hart's load and store TLB entries for va's page.
@@ -504,6 +526,7 @@ func (t *Translator) copyTLB(va uint64) {
 			base = tlbSBase
 		}
 		e := base + 16*i
+		t.noteCopy(uint64(e))
 		binary.LittleEndian.PutUint64(t.mem[e:], tag)
 		binary.LittleEndian.PutUint32(t.mem[e+8:], uint32(ramBase+off))
 	}

@@ -35,7 +35,7 @@ import (
 const pageSize = 4096
 
 // regsInLocals: see emitter.regsInLocals.
-var regsInLocals = false
+var regsInLocals = true
 
 // Local variables of a page function: the argument, the index of the
 // block to start at, in 0 (x0 is never read from a local), x1..x31 in
