@@ -63,7 +63,7 @@ func TestTranslateBootLockstep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := machine.NewLockstep(machine.Config{RAMSize: DefaultRAMSize})
+	l, err := machine.NewLockstep(machine.Config{RAMSize: DefaultRAMSize}, machine.LockstepOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

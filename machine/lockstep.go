@@ -37,16 +37,21 @@ const fullEvery = 1 << 12
 // ErrNoTranslator reports a host where the translator does not run.
 var ErrNoTranslator = errors.New("the translator does not run on this host")
 
-// NewLockstep builds the pair. cfg.Translate is ignored. Drives must not
-// be shared between the two machines, so cfg must have none; use
-// NewLockstepDrives to give each machine its own.
-func NewLockstep(cfg Config) (*Lockstep, error) {
-	return NewLockstepDrives(cfg, nil, nil)
+// LockstepOptions are NewLockstep's options.
+type LockstepOptions struct {
+	// RefDrives and Drives replace cfg.Drives in the interpreting and the
+	// translating machine: drives must not be shared, and must hold the
+	// same contents.
+	RefDrives, Drives []Drive
+	// Eager translates a page at its first miss, every instruction a
+	// block of its own, and compiles each page on its own, so that code
+	// that runs only once (random test programs) runs translated too.
+	// Compiling then costs far more than it saves.
+	Eager bool
 }
 
-// NewLockstepDrives is NewLockstep with separate drives for the reference
-// and the translated machine, which must hold the same contents.
-func NewLockstepDrives(cfg Config, refDrives, trDrives []Drive) (*Lockstep, error) {
+// NewLockstep builds the pair. cfg.Translate and cfg.Drives are ignored.
+func NewLockstep(cfg Config, opts LockstepOptions) (*Lockstep, error) {
 	if !jit.Supported() {
 		return nil, ErrNoTranslator
 	}
@@ -57,16 +62,20 @@ func NewLockstepDrives(cfg Config, refDrives, trDrives []Drive) (*Lockstep, erro
 	l := &Lockstep{}
 	rc := cfg
 	rc.Translate = false
-	rc.Drives = refDrives
+	rc.Drives = opts.RefDrives
 	var err error
 	if l.ref, err = newMachine(rc, size, jit.Options{}); err != nil {
 		return nil, err
 	}
 	tc := cfg
 	tc.Translate = true
-	tc.Drives = trDrives
+	tc.Drives = opts.Drives
 	tc.Console = nil
-	if l.tr, err = newMachine(tc, size, jit.Options{Lockstep: true, OnExit: l.check, Chunk: 16, Hot: 2, BatchPages: 4, BatchWindow: 4096, KeepAll: true, SyncCompile: true}); err != nil {
+	jo := jit.Options{Lockstep: true, OnExit: l.check, Chunk: 16, Hot: 2, BatchPages: 4, BatchWindow: 4096, KeepAll: true, SyncCompile: true}
+	if opts.Eager {
+		jo.Chunk, jo.Hot, jo.BatchPages, jo.EveryLeader = 1, 1, 1, true
+	}
+	if l.tr, err = newMachine(tc, size, jo); err != nil {
 		return nil, err
 	}
 	return l, nil
@@ -162,7 +171,13 @@ func (l *Lockstep) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
 		return stop, err
 	}
 	if n := l.tr.Instret() - l.ref.Instret(); n > 0 || stop.Reason != StopLimit {
-		rs, err := l.ref.Run(ctx, n)
+		// An ecall stop retires nothing, so n may be 0, which Run would
+		// take as no limit, or the interpreter may reach the count and
+		// stop at its limit just before the ecall.
+		rs, err := l.ref.Run(ctx, max(n, 1))
+		if err == nil && rs.Reason == StopLimit && stop.Reason != StopLimit && l.ref.Instret() == l.tr.Instret() {
+			rs, err = l.ref.Run(ctx, 1) // the stop comes after the limit was checked
+		}
 		if err != nil {
 			return stop, err
 		}

@@ -48,7 +48,7 @@ func TestTranslateBenchLockstep(t *testing.T) {
 	for _, w := range benchWorkloads {
 		t.Run(w.name, func(t *testing.T) {
 			prog := w.build(t, t.TempDir(), true)
-			l, err := machine.NewLockstep(machine.Config{})
+			l, err := machine.NewLockstep(machine.Config{}, machine.LockstepOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

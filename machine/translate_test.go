@@ -16,7 +16,7 @@ func TestTranslateISALockstep(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			_, elf := buildISA(t, tc)
-			l, err := machine.NewLockstep(machine.Config{})
+			l, err := machine.NewLockstep(machine.Config{}, machine.LockstepOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/tetratelabs/wazero"
@@ -59,6 +60,7 @@ type Options struct {
 	BatchWindow uint64 // instructions a hot page waits for its batch at most
 	KeepAll     bool   // never leave a page to the interpreter (see page.interp)
 	SyncCompile bool   // compile on the hart's goroutine (see compile)
+	EveryLeader bool   // a block per instruction (tests: see findLeaders)
 }
 
 // Tuning. Heat is counted per physical page: every time Go looks for a
@@ -66,7 +68,7 @@ type Options struct {
 // chunk, and when translated code leaves for an untranslated pc).
 const (
 	interpChunk  = 256     // instructions interpreted before looking again
-	hotThreshold = 4096    // misses that make a page hot (about 1M instructions on it)
+	hotThreshold = 16384   // misses that make a page hot (about 4M instructions on it)
 	batchPages   = 8       // hot pages that make a batch
 	batchWindow  = 1 << 22 // instructions a hot page waits for its batch at most
 	maxEntries   = 128     // entry points remembered per page
@@ -162,6 +164,7 @@ type Translator struct {
 	genValid bool
 	stats    Stats
 	inflight *batch // being compiled
+	owner    *rtOwner
 	// TLB copies written since the last bulk clear (offsets), or all.
 	copied    []uint64
 	copiedAll bool
@@ -206,11 +209,8 @@ func New(mem *Memory, h *hart.Hart, opts Options) (*Translator, error) {
 	}
 	t.run = core.ExportedFunction(name)
 	h.SetCodeHook(t.codeWritten)
-	buf := mem.buf
-	runtime.AddCleanup(t, func(rt wazero.Runtime) {
-		_ = rt.Close(context.Background())
-		release(buf)
-	}, rt)
+	t.owner = &rtOwner{rt: rt, buf: mem.buf}
+	runtime.AddCleanup(t, (*rtOwner).close, t.owner)
 	return t, nil
 }
 
@@ -360,6 +360,45 @@ func (t *Translator) heat(p *page, pn uint64, off int) {
 	}
 }
 
+// rtOwner closes the wazero runtime and unmaps the memory once the
+// translator is garbage, but not while a compilation on another goroutine
+// still uses the runtime: then the compilation's end does it.
+type rtOwner struct {
+	mu       sync.Mutex
+	rt       wazero.Runtime
+	buf      []byte
+	compiles int
+	dead     bool
+}
+
+func (o *rtOwner) busy(on bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if on {
+		o.compiles++
+		return
+	}
+	o.compiles--
+	if o.dead && o.compiles == 0 {
+		o.free()
+	}
+}
+
+func (o *rtOwner) close() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.dead = true
+	if o.compiles == 0 {
+		o.free()
+	}
+}
+
+func (o *rtOwner) free() {
+	_ = o.rt.Close(context.Background())
+	release(o.buf)
+	o.buf = nil
+}
+
 // batch is one module of page functions on its way through wazero.
 type batch struct {
 	first  uint32
@@ -392,7 +431,7 @@ func (t *Translator) compile() {
 		if p.dead || !t.h.HasCode(pn) {
 			continue
 		}
-		pf := translatePage(t.ram[pn*pageSize:(pn+1)*pageSize], p.entries, t.opts.Lockstep)
+		pf := translatePage(t.ram[pn*pageSize:(pn+1)*pageSize], p.entries, t.opts.Lockstep, t.opts.EveryLeader)
 		if pf == nil {
 			continue
 		}
@@ -407,12 +446,14 @@ func (t *Translator) compile() {
 	t.nextSlot += uint32(len(bodies))
 	b.wasm = batchModule(t.pagesN, b.first, bodies)
 	t.inflight = b
-	rt, ctx := t.rt, t.ctx
+	rt, ctx, owner := t.rt, t.ctx, t.owner
+	owner.busy(true)
 	work := func() {
 		start := time.Now()
 		b.cm, b.err = rt.CompileModule(ctx, b.wasm)
 		b.took = time.Since(start)
 		close(b.done)
+		owner.busy(false)
 	}
 	if t.opts.SyncCompile {
 		work()

@@ -125,7 +125,10 @@ type pageFunc struct {
 
 // findLeaders walks the page from the entry offsets along direct control
 // flow and returns every block start reached, sorted.
-func findLeaders(pg []byte, entries []int) []int {
+//
+// With every set, each instruction starts a block of its own (a test mode:
+// code that runs once then runs translated from any pc).
+func findLeaders(pg []byte, entries []int, every bool) []int {
 	var lead [pageSize / 2]bool
 	var out []int
 	work := slices.Clone(entries)
@@ -152,6 +155,10 @@ func findLeaders(pg []byte, entries []int) []int {
 				break
 			}
 			if in.Op == rv.OpJALR || next >= pageSize || lead[next/2] {
+				break
+			}
+			if every {
+				work = append(work, next)
 				break
 			}
 			cur = next
@@ -222,8 +229,8 @@ const lScratch = 1
 // translatePage translates the blocks of page pg reachable from entries.
 // With lockstep set, every block ends by returning to the dispatcher, so
 // that a differential test sees the state at each block boundary.
-func translatePage(pg []byte, entries []int, lockstep bool) *pageFunc {
-	leaders := findLeaders(pg, entries)
+func translatePage(pg []byte, entries []int, lockstep, every bool) *pageFunc {
+	leaders := findLeaders(pg, entries, every)
 	if len(leaders) == 0 {
 		return nil
 	}
