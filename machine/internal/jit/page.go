@@ -34,6 +34,16 @@ import (
 
 const pageSize = 4096
 
+// maxBlocks bounds the blocks of one page function: wazero's compile time
+// grows faster than linearly with a function's blocks, and a page of
+// two-byte branches could otherwise have 2048. A jump to a block left out
+// leaves through the dispatcher.
+const maxBlocks = 128
+
+// maxInsns bounds the instructions of one page function, for the same
+// reason: a page of 1024 stores makes a function of 1024 branches.
+const maxInsns = 384
+
 // regsInLocals: see emitter.regsInLocals.
 var regsInLocals = true
 
@@ -135,7 +145,7 @@ func findLeaders(pg []byte, entries []int, every bool) []int {
 	for len(work) > 0 {
 		off := work[len(work)-1]
 		work = work[:len(work)-1]
-		if off < 0 || off >= pageSize || off&1 != 0 || lead[off/2] {
+		if off < 0 || off >= pageSize || off&1 != 0 || lead[off/2] || len(out) == maxBlocks {
 			continue
 		}
 		lead[off/2] = true
@@ -175,10 +185,15 @@ func buildBlocks(pg []byte, leaders []int) []block {
 		isLead[l] = true
 	}
 	blocks := make([]block, 0, len(leaders))
+	total := 0
 	for _, l := range leaders {
 		b := block{off: l}
 		cur := l
 		for {
+			if total == maxInsns {
+				b.next = cur // the rest runs through the dispatcher
+				break
+			}
 			in, ok := decodeAt(pg, cur)
 			if !ok {
 				b.next = cur
@@ -189,6 +204,7 @@ func buildBlocks(pg []byte, leaders []int) []block {
 				break
 			}
 			b.insts = append(b.insts, in)
+			total++
 			next := cur + int(in.Len)
 			if isBranch(in.Op) || in.Op == rv.OpJAL || in.Op == rv.OpJALR {
 				b.term, b.next = true, next
