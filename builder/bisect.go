@@ -111,10 +111,10 @@ func Bisect(ctx context.Context, a, b BuildSpec, progress io.Writer) (*BisectRep
 	}
 	rep := &BisectReport{ReadyInstret: hs[0].m.Instret()}
 	comm, _ := hs[0].m.FindCommOffset("init")
-	var sides [2]*machine.Lockstep
+	var sides [2]*machine.DivergeSide
 	for i, h := range hs {
 		cfg := h.cfg
-		sides[i] = &machine.Lockstep{M: h.m, CommOffset: comm, Config: func() machine.Config {
+		sides[i] = &machine.DivergeSide{M: h.m, CommOffset: comm, Config: func() machine.Config {
 			c := cfg
 			c.Console = nil
 			c.Drives = slices.Clone(cfg.Drives)

@@ -97,6 +97,9 @@ type RunSpec struct {
 	// the warm-up). A run resumed from a ready snapshot has no "before".
 	Console     io.Writer
 	BootConsole io.Writer
+	// Translate runs hot guest code translated to WebAssembly
+	// (machine.Config.Translate): the same results, faster.
+	Translate bool
 
 	// Experts: replace the boot chain (the image's or the pinned one) or
 	// the kernel command line.
@@ -351,7 +354,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		console.pre = &lineWriter{w: spec.BootConsole}
 	}
 	defer console.Flush()
-	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives, Reference: spec.Reference, RecordReads: spec.RecordReads}
+	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives, Reference: spec.Reference, RecordReads: spec.RecordReads, Translate: spec.Translate}
 	readyNote := readyNote(boot, rootID)
 	note := runNote(boot, jobJSON)
 	res := &Result{}

@@ -32,6 +32,11 @@ type Config struct {
 	// RecordReads makes the machine note which byte ranges of each drive
 	// the guest reads and where the data went (DriveReads, PageSource).
 	RecordReads bool
+	// Translate runs hot guest code translated to WebAssembly and compiled
+	// to native code by wazero, with the same results, instruction counts
+	// and state as the interpreter. On hosts where wazero has no compiler
+	// (other than amd64 and arm64) the interpreter runs instead.
+	Translate bool
 }
 
 // StopReason says why Run returned.

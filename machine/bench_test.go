@@ -98,6 +98,7 @@ func BenchmarkGuest(b *testing.B) {
 				b.ReportMetric(float64(insns/runs)/qemuTime.Seconds()/1e6, "qemu-MIPS")
 			}
 		})
+		b.Run(w.name+"-translated", func(b *testing.B) { benchTranslated(b, w) })
 	}
 }
 
@@ -139,11 +140,18 @@ func TestBenchProgramsOnQEMU(t *testing.T) {
 // benchmark's timer.
 func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration, time.Duration) {
 	tb.Helper()
+	return benchRunConfig(tb, prog, machine.Config{})
+}
+
+// benchRunConfig is benchRun on a machine built from cfg.
+func benchRunConfig(tb testing.TB, prog benchProgram, cfg machine.Config) (uint64, time.Duration, time.Duration) {
+	tb.Helper()
 	b, _ := tb.(*testing.B)
 	if b != nil {
 		b.StopTimer()
 	}
-	m, err := machine.New(machine.Config{Reference: prog.reference})
+	cfg.Reference = cfg.Reference || prog.reference
+	m, err := machine.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}

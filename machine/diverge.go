@@ -22,7 +22,7 @@ type Divergence struct {
 	PC      uint64
 	Priv    string // "M", "S" or "U"
 	Inst    string // the instruction at PC (rv.Format), "" if it could not be read
-	Task    string // the Linux task running (Lockstep.CommOffset), "" if unknown
+	Task    string // the Linux task running (DivergeSide.CommOffset), "" if unknown
 	// Regs lists the integer and FP registers and the pc whose values
 	// differ after the step, A's then B's.
 	Regs []RegDiff
@@ -46,10 +46,10 @@ type PageDiff struct {
 	Source [2]*PageSource
 }
 
-// Lockstep is one side of a divergence search: a machine, and the Config
+// DivergeSide is one side of a divergence search: a machine, and the Config
 // to restore it with (called for every restore, so that writable drives
 // can start empty each time; see RestoreSnapshot).
-type Lockstep struct {
+type DivergeSide struct {
 	M      *Machine
 	Config func() Config
 	// CommOffset, if not 0, is where task_struct.comm is
@@ -78,7 +78,7 @@ const divergeFan = 16
 // It returns nil if the machines reach instret limit, or both stop (power
 // off), without differing. a.M and b.M are replaced by the machines the
 // search ends with. progress, if not nil, is told each round's span.
-func FindDivergence(ctx context.Context, a, b *Lockstep, limit uint64, progress func(from, to, chunk uint64)) (*Divergence, error) {
+func FindDivergence(ctx context.Context, a, b *DivergeSide, limit uint64, progress func(from, to, chunk uint64)) (*Divergence, error) {
 	start := a.M.Instret()
 	if b.M.Instret() != start {
 		return nil, fmt.Errorf("find divergence: the machines are at %d and %d instructions", start, b.M.Instret())

@@ -162,8 +162,8 @@ func TestFindDivergenceNone(t *testing.T) {
 		}
 	}
 	cfg := func() machine.Config { return machine.Config{} }
-	a := &machine.Lockstep{M: loadBench(t, prog), Config: cfg}
-	b := &machine.Lockstep{M: loadBench(t, prog), Config: cfg}
+	a := &machine.DivergeSide{M: loadBench(t, prog), Config: cfg}
+	b := &machine.DivergeSide{M: loadBench(t, prog), Config: cfg}
 	var rounds int
 	d, err := machine.FindDivergence(context.Background(), a, b, 300_000, func(from, to, chunk uint64) { rounds++ })
 	if err != nil || d != nil {
@@ -177,7 +177,7 @@ func TestFindDivergenceNone(t *testing.T) {
 	if err := c.WritePhys(machine.RAMBase+1<<20, []byte{1}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = machine.FindDivergence(context.Background(), &machine.Lockstep{M: loadBench(t, prog), Config: cfg}, &machine.Lockstep{M: c, Config: cfg}, 1000, nil)
+	_, err = machine.FindDivergence(context.Background(), &machine.DivergeSide{M: loadBench(t, prog), Config: cfg}, &machine.DivergeSide{M: c, Config: cfg}, 1000, nil)
 	if err != machine.ErrAlreadyDiffer {
 		t.Fatalf("machines that differ from the start: err %v, want ErrAlreadyDiffer", err)
 	}

@@ -198,6 +198,7 @@ func (h *Hart) crossPageBlock(pc uint64, lo uint32) (*block, bool) {
 // execSlow stores to a page with decoded code, and Run leaves the block
 // after every execSlow.
 func (h *Hart) codeWritten(cp *codePage, off, n uint64) {
+	h.jitCodeWritten(cp.off >> pageShift) // jit hook
 	cp.writes++
 	if cp.writes > codeDropWrites {
 		h.code[cp.off>>pageShift] = nil

@@ -158,6 +158,8 @@ type Hart struct {
 	stop      StopReason
 	limit     uint64 // Run returns when instret reaches it
 	nextEvent uint64 // instret at which Run must look at interrupts and stops
+
+	jit jitState // jit hook: see translate.go
 }
 
 // New returns a hart on b, reset to M-mode at pc.

@@ -189,6 +189,7 @@ func (h *Hart) fetchPage(pc uint64) bool {
 // tlbEntryFor makes the TLB entry for the virtual page of va, backed by
 // the RAM page at offset off.
 func (h *Hart) tlbEntryFor(va uint64, kind accessKind, off uint64) tlbEntry {
+	h.jitFilled(kind, va) // jit hook
 	return tlbEntry{tag: va&^pageMask | h.key[kind], page: unsafe.Pointer(&h.ram[off&^pageMask])}
 }
 

@@ -58,6 +58,7 @@ const (
 func (h *Hart) bumpStoreEpoch() {
 	h.storeEpoch = (h.storeEpoch + 1) % storeEpochs
 	if h.storeEpoch == 0 {
+		h.jit.gen++ // jit hook
 		for i := range h.tlb[accStore] {
 			h.tlb[accStore][i] = tlbEntry{tag: noPage}
 		}
@@ -67,6 +68,7 @@ func (h *Hart) bumpStoreEpoch() {
 
 // flushTLB empties all three TLBs (sfence.vma, satp writes).
 func (h *Hart) flushTLB() {
+	h.jit.gen++ // jit hook
 	for k := range h.tlb {
 		for i := range h.tlb[k] {
 			h.tlb[k][i] = tlbEntry{tag: noPage}
@@ -77,6 +79,7 @@ func (h *Hart) flushTLB() {
 
 // flushTLBPage drops the entries for the virtual page of va.
 func (h *Hart) flushTLBPage(va uint64) {
+	h.jitFlushedPage(va) // jit hook
 	i := va >> pageShift % tlbSize
 	for k := range h.tlb {
 		if h.tlb[k][i].tag&^pageMask == va&^pageMask {
