@@ -47,7 +47,7 @@ func (spec *VerifySpec) UseArchive(ctx context.Context, path string, trustSnapsh
 	if spec.Fetcher != nil {
 		f = *spec.Fetcher
 	}
-	f.HTTP = &http.Client{Transport: offlineTransport{}}
+	f.HTTP = offlineClient()
 	spec.Fetcher = &f
 	if !trustSnapshot || spec.NoSnapshot {
 		return a, cleanup, nil
@@ -74,6 +74,9 @@ func (spec *VerifySpec) UseArchive(ctx context.Context, path string, trustSnapsh
 	spec.ReadySnapshot = p
 	return a, cleanup, nil
 }
+
+// offlineClient returns an HTTP client that refuses every request.
+func offlineClient() *http.Client { return &http.Client{Transport: offlineTransport{}} }
 
 // offlineTransport refuses every HTTP request: an offline verification
 // must fail, naming what it wanted, rather than reach the network.
