@@ -107,7 +107,7 @@ type ArchiveSpec struct {
 // importing into the store whatever is only in the image cache (a built-in
 // image, the ready snapshot). The file appears complete or not at all.
 func ExportArchive(ctx context.Context, spec ArchiveSpec) (*Archive, error) {
-	progress := progressFunc(spec.Progress)
+	progress := archiveProgress(spec.Progress)
 	pub, err := meta.ReadPublished(spec.File)
 	if err != nil {
 		return nil, fmt.Errorf("archive: %w", err)
@@ -382,8 +382,8 @@ func (a *Archive) Covers(st *meta.Stamp) error {
 	return nil
 }
 
-// progressFunc returns a printf for "reprovm: " lines on w (nil: none).
-func progressFunc(w io.Writer) func(string, ...any) {
+// archiveProgress returns a printf for "reprovm: " lines on w (nil: none).
+func archiveProgress(w io.Writer) func(string, ...any) {
 	return func(format string, args ...any) {
 		if w != nil {
 			fmt.Fprintf(w, "reprovm: "+format+"\n", args...)

@@ -34,7 +34,7 @@ func (spec *VerifySpec) UseArchive(ctx context.Context, path string, trustSnapsh
 	if err != nil {
 		return nil, cleanup, err
 	}
-	progress := progressFunc(spec.Progress)
+	progress := archiveProgress(spec.Progress)
 	progress("importing %s into the store %s (every block hash-checked)", path, spec.Inputs.Store.Dir())
 	if a, err = ImportArchive(ctx, spec.Inputs.Store, path); err != nil {
 		return nil, cleanup, err
