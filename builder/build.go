@@ -62,6 +62,10 @@ type BuildSpec struct {
 	// RunSpec.ReadySnapshot). The result is the same either way; the
 	// snapshot only skips the boot and the image's warm-up.
 	NoSnapshot bool
+	// ReadySnapshot, if set, is the ready snapshot file to start from
+	// instead of the one in the cache: one from an archive that the user
+	// chose to trust, kept out of the cache (VerifySpec.UseArchive).
+	ReadySnapshot string
 	// Console receives the guest console as the build runs (after the
 	// ready point: what the command prints); nil for none.
 	Console io.Writer
@@ -203,6 +207,9 @@ func (spec *BuildSpec) plan(ctx context.Context, tmp string) (*plan, error) {
 	if !spec.NoSnapshot {
 		if err := run.SetReadySnapshot(f, imageCID); err != nil {
 			return nil, fmt.Errorf("build: %w", err)
+		}
+		if spec.ReadySnapshot != "" {
+			run.ReadySnapshot = spec.ReadySnapshot
 		}
 		if fileExists(run.ReadySnapshot) {
 			progress("ready snapshot %s", run.ReadySnapshot)

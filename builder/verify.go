@@ -33,6 +33,10 @@ type VerifySpec struct {
 	NoSnapshot bool
 	Console    io.Writer
 	Progress   io.Writer
+
+	// ReadySnapshot, if set, is the ready snapshot file to start from
+	// instead of the cache's (BuildSpec.ReadySnapshot; see UseArchive).
+	ReadySnapshot string
 }
 
 // Verification is the outcome of Verify.
@@ -123,6 +127,8 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 		NoSnapshot:      spec.NoSnapshot,
 		Console:         spec.Console,
 		Progress:        spec.Progress,
+
+		ReadySnapshot: spec.ReadySnapshot, // the archive's, when trusted (UseArchive)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("verify: rebuild: %w", err)

@@ -18,6 +18,7 @@ with no network, so that anyone can rebuild an artifact and get the same bytes.
   reprovm build [DIR]      build a project as its reprovm.toml says, stamp the wasm
   reprovm verify FILE      rebuild a stamped file from its recorded CIDs and compare
   reprovm inspect FILE     print a file's stamp
+  reprovm archive export   write every block needed to verify a file offline
   reprovm deps go|cargo    record a project's dependencies by CID
   reprovm run -- COMMAND   run a command in the machine (--image go|rust-wasm|CID)
   reprovm image ...        lock, build, add and list machine images`,
@@ -30,6 +31,7 @@ with no network, so that anyone can rebuild an artifact and get the same bytes.
 	root.AddCommand(newVersionCmd(), newRunCmd())
 	root.AddCommand(newAddCmd())
 	root.AddCommand(newCARCmd())
+	root.AddCommand(newArchiveCmd())
 	root.AddCommand(newGetCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newImageCmd())

@@ -29,6 +29,7 @@ func newVerifyCmd() *cobra.Command {
 		keep       string
 		quiet      bool
 		noSnapshot bool
+		archive    archiveFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "verify [flags] FILE",
@@ -41,6 +42,9 @@ Inputs come from the local store, from --src DIR when that directory imports
 to the stamp's source CID, from the built-in images (rebuilt from their
 committed locks if need be), or from trustless gateways (--gateway URL or
 $` + gatewaysEnv + `), every block checked against its CID.
+--archive BUNDLE (written by reprovm archive export) verifies with no network:
+its blocks are imported into the store, no gateway is used and nothing is
+downloaded; the rebuild boots the image unless --trust-archive-snapshot.
 
 On a match, one line with the sha256 goes to stdout. On a mismatch, a report
 says which output differs, both sizes and hashes, the first differing offset,
@@ -91,6 +95,11 @@ rebuild could not run (missing input, boot failure); 130 interrupted.`,
 			spec := builder.VerifySpec{File: file, SrcDir: src, Inputs: srcs, Fetcher: &images.Fetcher{Progress: stderr}, NoSnapshot: noSnapshot, Progress: stderr}
 			if !quiet {
 				spec.Console = stderr
+			}
+			cleanup, err := archive.apply(cmd, &spec, &in)
+			defer cleanup()
+			if err != nil {
+				return err
 			}
 			start := time.Now()
 			v, err := builder.Verify(cmd.Context(), spec)
@@ -145,6 +154,7 @@ rebuild could not run (missing input, boot failure); 130 interrupted.`,
 		},
 	}
 	in.register(cmd)
+	archive.register(cmd)
 	fl := cmd.Flags()
 	fl.StringVar(&src, "src", "", "use the source tree in `DIR` if it imports to the stamp's source CID")
 	fl.StringArrayVar(&expects, "expect", nil, "also compare with `RULE:HASH` (sha256:HEX, icp:HEX, near:BASE58; repeatable)")
