@@ -32,7 +32,9 @@ import (
 //     snapshot, QEMU boots).
 //
 // It reports the wall time of each, reprovm's guest instructions and
-// MIPS, the ratios, and the host's own time for the same `go build`
+// MIPS, the ratios, the cost of the transcript's state roots (every
+// DefaultCheckpointEvery instructions, against a build without), and the
+// host's own time for the same `go build`
 // (GOOS=wasip1, empty GOCACHE, the host's Go toolchain). Creating the ready
 // snapshots is not timed. Run it with make bench-build.
 func BenchmarkGoBuild(b *testing.B) {
@@ -79,13 +81,23 @@ func BenchmarkGoBuild(b *testing.B) {
 				b.Fatal(err)
 			}
 			var built *Built
-			var qemuWall time.Duration
+			var qemuWall, plain, roots time.Duration
 			for b.Loop() {
 				if built, err = Build(ctx, spec); err != nil {
 					b.Fatal(err)
 				}
+				plain += built.Run.Wall
+				withRoots := spec
+				withRoots.CheckpointEvery = DefaultCheckpointEvery
+				rb, err := Build(ctx, withRoots)
+				if err != nil {
+					b.Fatal(err)
+				}
+				roots += rb.Run.Wall
+				b.ReportMetric(float64(len(rb.Transcript.Checkpoints)), "roots")
 				qemuWall += runBuildInQEMU(b, qemu, spec)
 			}
+			b.ReportMetric(100*(roots.Seconds()-plain.Seconds())/plain.Seconds(), "%roots-overhead")
 			n := float64(b.N)
 			res := built.Run
 			ran := res.Instret - res.StartInstret
