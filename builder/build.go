@@ -57,6 +57,9 @@ type BuildSpec struct {
 	// the stamp records the interval, the final root and the transcript's
 	// SHA-256. A verification repeats the stamp's interval.
 	CheckpointEvery uint64
+	// Translate runs hot guest code translated to WebAssembly
+	// (RunSpec.Translate): faster on amd64 and arm64, the same result.
+	Translate bool
 	// NoSnapshot boots from scratch instead of starting from the image's
 	// ready snapshot (made on first use and kept in the cache, see
 	// RunSpec.ReadySnapshot). The result is the same either way; the
@@ -200,6 +203,7 @@ func (spec *BuildSpec) plan(ctx context.Context, tmp string) (*plan, error) {
 		Bootargs: spec.Bootargs,
 		// A build always records its reads, for the provenance.
 		RecordReads:     true,
+		Translate:       spec.Translate,
 		CheckpointEvery: spec.CheckpointEvery,
 		Console:         console,
 		Fetcher:         f,

@@ -75,6 +75,7 @@ func newBuildCmd() *cobra.Command {
 		quiet      bool
 		noSnapshot bool
 		every      uint64
+		translate  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "build [flags] [DIR] [-- COMMAND...]",
@@ -167,6 +168,7 @@ failure); 130 interrupted.`,
 				Progress:   stderr,
 
 				CheckpointEvery: every,
+				Translate:       translate,
 			}
 			if !quiet {
 				spec.Console = stderr
@@ -203,6 +205,7 @@ failure); 130 interrupted.`,
 	fl.StringArrayVar(&formats, "stamp-format", nil, "also stamp wasm outputs in `FORMAT`: contractmetav0 (Stellar contract meta) or icp (Internet Computer metadata) (repeatable)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "do not stream the guest console to stderr")
 	fl.BoolVar(&noSnapshot, "no-snapshot", false, "boot the image from scratch instead of starting from its ready snapshot (same result, slower)")
+	fl.BoolVar(&translate, "translate", false, "run hot guest code translated to WebAssembly (faster on amd64 and arm64; the same result)")
 	fl.Uint64Var(&every, "checkpoint-every", builder.DefaultCheckpointEvery, "take a state root every `N` instructions after the ready point, into "+transcriptName+" and the stamp (0: none)")
 	return cmd
 }
