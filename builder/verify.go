@@ -31,8 +31,10 @@ type VerifySpec struct {
 	// NoSnapshot rebuilds from a fresh boot instead of the image's ready
 	// snapshot (BuildSpec.NoSnapshot).
 	NoSnapshot bool
-	Console    io.Writer
-	Progress   io.Writer
+	// Translate rebuilds with translation to WebAssembly (BuildSpec.Translate).
+	Translate bool
+	Console   io.Writer
+	Progress  io.Writer
 
 	// ReadySnapshot, if set, is the ready snapshot file to start from
 	// instead of the cache's (BuildSpec.ReadySnapshot; see UseArchive).
@@ -125,6 +127,7 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 		CheckpointEvery: st.Machine.CheckpointEvery,
 		ToolVersion:     st.Reprovm,
 		NoSnapshot:      spec.NoSnapshot,
+		Translate:       spec.Translate,
 		Console:         spec.Console,
 		Progress:        spec.Progress,
 
