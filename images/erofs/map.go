@@ -2,6 +2,7 @@ package erofs
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -134,8 +135,11 @@ type FileUse struct {
 // proportion to the image.
 const maxPath = 4095
 
-// Limits of the metadata cache of ReadMap.
-const cacheBytes = 1 << 20
+// The metadata cache of ReadMap: 16 chunks of 64 KiB.
+const (
+	cacheBytes = 1 << 20
+	cacheChunk = 64 << 10
+)
 
 // Features of feature_incompat that leave the uncompressed layout as it
 // is: ZERO_PADDING concerns compressed data only.
@@ -227,12 +231,9 @@ func readMap(r io.ReaderAt, size int64) (*Map, error) {
 	if len(m.links) == 0 {
 		m.links = nil
 	}
-	slices.SortFunc(m.exts, func(a, b extent) int {
-		if a.off != b.off {
-			return cmpInt64(a.off, b.off)
-		}
-		return cmpInt64(a.len, b.len)
-	})
+	// Offsets are distinct unless extents overlap, which is an error
+	// whichever of the two comes first.
+	slices.SortFunc(m.exts, func(a, b extent) int { return cmp.Compare(a.off, b.off) })
 	for i := 1; i < len(m.exts); i++ {
 		a, b := &m.exts[i-1], &m.exts[i]
 		if a.off+a.len > b.off {
@@ -243,16 +244,6 @@ func readMap(r io.ReaderAt, size int64) (*Map, error) {
 	return m, nil
 }
 
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // describe names a node for an error message.
 func (m *Map) describe(node int32) string {
 	if node < 0 {
@@ -261,7 +252,7 @@ func (m *Map) describe(node int32) string {
 	return fmt.Sprintf("%q (nid %d)", m.path(m.nodes[node].link), m.nodes[node].nid)
 }
 
-// mapWalker walks the directory tree from the root, breadth first.
+// mapWalker walks the directory tree from the root.
 type mapWalker struct {
 	m        *Map
 	c        *metaCache
@@ -269,7 +260,7 @@ type mapWalker struct {
 	index    map[uint64]int32 // nid to index in m.nodes
 	dirBytes int64            // contents of the directories queued so far
 	pathLen  []int            // of each node's first path
-	queue    []queuedDir      // directories to read
+	queue    []queuedDir      // directories to read, a stack
 	block    []byte
 }
 
@@ -291,12 +282,16 @@ func (w *mapWalker) walk(rootNid uint64) error {
 	if w.m.nodes[root].mode&sIFMT != sIFDIR {
 		return errors.New("root inode is not a directory")
 	}
+	// Depth first, in name order, as Write and mkfs.erofs lay inodes out:
+	// the metadata is read nearly in image order.
 	for len(w.queue) > 0 {
-		d := w.queue[0]
-		w.queue = w.queue[1:]
+		d := w.queue[len(w.queue)-1]
+		w.queue = w.queue[:len(w.queue)-1]
+		n := len(w.queue)
 		if err := w.dir(d); err != nil {
 			return fmt.Errorf("%s: %w", w.m.path(w.m.nodes[d.node].link), err)
 		}
+		slices.Reverse(w.queue[n:])
 	}
 	return nil
 }
@@ -432,10 +427,18 @@ func (w *mapWalker) dir(d queuedDir) error {
 	for _, p := range d.parts {
 		for pos := int64(0); pos < p.len; pos += bs {
 			blk := w.block[:min(bs, p.len-pos)]
-			if err := w.c.read(blk, p.off+pos); err != nil {
+			// Whole blocks lie among file data, each read once: read
+			// them alone. A tail follows the inode, in the cache.
+			var err error
+			if p.kind == ExtentData {
+				err = readFull(w.c.r, blk, p.off+pos)
+			} else {
+				err = w.c.read(blk, p.off+pos)
+			}
+			if err != nil {
 				return err
 			}
-			err := dirBlock(blk, func(name []byte, nid uint64, ft uint8) error {
+			err = dirBlock(blk, func(name []byte, nid uint64, ft uint8) error {
 				if havePrev && bytes.Compare(prev, name) >= 0 {
 					return fmt.Errorf("names out of order: %q then %q", prev, name)
 				}
@@ -526,20 +529,23 @@ func dirBlock(blk []byte, fn func(name []byte, nid uint64, ft uint8) error) erro
 	return nil
 }
 
-// metaCache reads metadata a block at a time through a small
-// direct-mapped cache: inodes lie close together and are read in an
-// order near that of the image.
+// metaCache reads inodes through a small direct-mapped cache of 64 KiB
+// chunks: inodes lie close together, and are read in an order near that
+// of the image, so that a chunk serves many. (Reading each inode alone
+// would cost a system call each; reading the block around it, a system
+// call for every few.)
 type metaCache struct {
 	r      io.ReaderAt
 	size   int64
-	bs     int64
-	tags   []int64 // block number held by each slot, -1 if none
-	blocks []byte
+	unit   int64   // bytes in a chunk: a multiple of the block size
+	tags   []int64 // chunk number held by each slot, -1 if none
+	chunks []byte
 }
 
 func newMetaCache(r io.ReaderAt, size, bs int64) *metaCache {
-	slots := max(1, min(cacheBytes/bs, (size+bs-1)/bs))
-	c := &metaCache{r: r, size: size, bs: bs, tags: make([]int64, slots), blocks: make([]byte, slots*bs)}
+	unit := max(bs, cacheChunk)
+	slots := max(1, min(cacheBytes/unit, (size+unit-1)/unit))
+	c := &metaCache{r: r, size: size, unit: unit, tags: make([]int64, slots), chunks: make([]byte, slots*unit)}
 	for i := range c.tags {
 		c.tags[i] = -1
 	}
@@ -550,22 +556,22 @@ func newMetaCache(r io.ReaderAt, size, bs int64) *metaCache {
 // the image.
 func (c *metaCache) read(p []byte, off int64) error {
 	for len(p) > 0 {
-		blk := off / c.bs
-		slot := blk % int64(len(c.tags))
-		buf := c.blocks[slot*c.bs : (slot+1)*c.bs]
-		if c.tags[slot] != blk {
-			n := min(c.bs, c.size-blk*c.bs)
+		chunk := off / c.unit
+		slot := chunk % int64(len(c.tags))
+		buf := c.chunks[slot*c.unit : (slot+1)*c.unit]
+		if c.tags[slot] != chunk {
+			n := min(c.unit, c.size-chunk*c.unit)
 			if n <= 0 {
 				return fmt.Errorf("read at %d: past the end of the image", off)
 			}
 			c.tags[slot] = -1
-			if err := readFull(c.r, buf[:n], blk*c.bs); err != nil {
+			if err := readFull(c.r, buf[:n], chunk*c.unit); err != nil {
 				return err
 			}
 			clear(buf[n:])
-			c.tags[slot] = blk
+			c.tags[slot] = chunk
 		}
-		k := copy(p, buf[off-blk*c.bs:])
+		k := copy(p, buf[off-chunk*c.unit:])
 		p = p[k:]
 		off += int64(k)
 	}
@@ -688,7 +694,7 @@ func (m *Map) Files(ranges []Range) []FileUse {
 			rs = append(rs, Range{lo, end - lo})
 		}
 	}
-	slices.SortFunc(rs, func(a, b Range) int { return cmpInt64(a.Off, b.Off) })
+	slices.SortFunc(rs, func(a, b Range) int { return cmp.Compare(a.Off, b.Off) })
 	merged := rs[:0]
 	for _, r := range rs {
 		end := r.Off + r.Len
