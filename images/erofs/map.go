@@ -20,10 +20,10 @@ import (
 // data, so that block reads recorded while a guest ran can be turned into
 // the files they belonged to.
 //
-// A Map reads uncompressed images with the FLAT_PLAIN and FLAT_INLINE data
-// layouts: those that [Write] produces, and those of mkfs.erofs without
-// compression, chunks or extra devices. Other layouts are rejected with an
-// error that wraps [errors.ErrUnsupported].
+// ReadMap reads uncompressed images with the FLAT_PLAIN and FLAT_INLINE
+// data layouts: those that [Write] produces, and those of mkfs.erofs
+// without compression, chunks or extra devices. Other layouts are
+// rejected with an error that wraps [errors.ErrUnsupported].
 //
 // A Map is immutable and safe for concurrent use.
 type Map struct {
@@ -101,7 +101,8 @@ type Extent struct {
 	FileOff int64
 	// Paths are the names of the file the range belongs to, sorted in byte
 	// order and in the form of [Entry.Path] ("." is the root). A hard-linked
-	// file has several. Nil for the superblock.
+	// file has several. Nil for the superblock. Extents of one file that
+	// one call returns share the slice.
 	Paths []string
 	// Nid is the inode's number on disk (its offset in the metadata area
 	// divided by 32); Mode its type and permissions; Size the length of
@@ -282,8 +283,8 @@ func (w *mapWalker) walk(rootNid uint64) error {
 	if w.m.nodes[root].mode&sIFMT != sIFDIR {
 		return errors.New("root inode is not a directory")
 	}
-	// Depth first, in name order, as Write and mkfs.erofs lay inodes out:
-	// the metadata is read nearly in image order.
+	// Depth first, in name order, as Write lays inodes out: the metadata
+	// is read nearly in image order.
 	for len(w.queue) > 0 {
 		d := w.queue[len(w.queue)-1]
 		w.queue = w.queue[:len(w.queue)-1]
