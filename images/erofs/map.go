@@ -118,18 +118,32 @@ type Range struct {
 }
 
 // FileUse says how much of one file some ranges of the image covered.
+//
+// The three counts differ in what they prove about a guest whose block
+// reads the ranges are. A data block holds one file's bytes only, and the
+// kernel reads it only to read that file, so Data > 0 shows that the
+// guest read the file. An inode and an inline tail lie in a metadata
+// block shared with other inodes, which the kernel reads to look up, stat
+// or read any of them: Inode and Tail show that the guest read the file
+// or a neighbour. Every file the guest opened has Inode set, so the list
+// of all files with any of the three is complete, if larger than the
+// truth.
 type FileUse struct {
 	// Paths are the file's names, sorted; several for a hard-linked file.
 	Paths []string
 	Nid   uint64
 	Mode  fs.FileMode
 	Size  int64
-	// Read counts the bytes of the file's contents (data blocks and
-	// inline tail) inside the ranges.
-	Read int64
+	// Data counts the bytes of the file's contents in whole data blocks
+	// inside the ranges, Tail those of its inline tail.
+	Data, Tail int64
 	// Inode says that the ranges covered part of the file's inode.
 	Inode bool
 }
+
+// Read returns the number of bytes of the file's contents inside the
+// ranges, Data + Tail.
+func (u *FileUse) Read() int64 { return u.Data + u.Tail }
 
 // maxPath bounds a path's length, as Linux's PATH_MAX (4096 with the
 // terminating NUL) does, so that the names a Map hands out stay in
@@ -674,13 +688,8 @@ func (m *Map) Lookup(off, n int64) []Extent {
 
 // Files returns the files whose inode or contents the ranges cover, one
 // FileUse per inode (a hard-linked file lists all its paths), sorted by
-// first path. Overlapping ranges count once.
-//
-// A guest reads whole blocks, so the ranges of a recorded read cover more
-// than was asked for: an inode block holds many inodes and the inline
-// tails of small files. Read > 0 for a file without an inline tail means
-// that its data blocks were read; an Inode that is set, or a Read of an
-// inline tail only, may come from a neighbour's lookup.
+// first path. Overlapping ranges count once. See [FileUse] for what its
+// counts say about the files a guest read.
 func (m *Map) Files(ranges []Range) []FileUse {
 	// Clip the ranges to the image, sort them and merge those that
 	// overlap or touch.
@@ -721,10 +730,14 @@ func (m *Map) Files(ranges []Range) []FileUse {
 				u = &FileUse{Paths: m.paths(e.node), Nid: nd.nid, Mode: goMode(nd.mode), Size: nd.size}
 				use[e.node] = u
 			}
-			if e.kind == ExtentInode {
+			n := min(e.off+e.len, end) - max(e.off, r.Off)
+			switch e.kind {
+			case ExtentInode:
 				u.Inode = true
-			} else {
-				u.Read += min(e.off+e.len, end) - max(e.off, r.Off)
+			case ExtentData:
+				u.Data += n
+			case ExtentTail:
+				u.Tail += n
 			}
 		}
 	}
