@@ -246,9 +246,7 @@ func readMap(r io.ReaderAt, size int64) (*Map, error) {
 	if len(m.links) == 0 {
 		m.links = nil
 	}
-	// Offsets are distinct unless extents overlap, which is an error
-	// whichever of the two comes first.
-	slices.SortFunc(m.exts, func(a, b extent) int { return cmp.Compare(a.off, b.off) })
+	m.exts = mergeExtents(m.exts, w.blocks)
 	for i := 1; i < len(m.exts); i++ {
 		a, b := &m.exts[i-1], &m.exts[i]
 		if a.off+a.len > b.off {
@@ -257,6 +255,31 @@ func readMap(r io.ReaderAt, size int64) (*Map, error) {
 		}
 	}
 	return m, nil
+}
+
+// mergeExtents returns the extents of the metadata area (superblock,
+// inodes, tails) and those of the data blocks in image order. Each list
+// comes in the order of the walk, which is image order for the images
+// Write makes; otherwise it is sorted first.
+func mergeExtents(meta, blocks []extent) []extent {
+	// Offsets are distinct unless extents overlap, which is an error
+	// whichever of the two comes first.
+	byOff := func(a, b extent) int { return cmp.Compare(a.off, b.off) }
+	for _, l := range [][]extent{meta, blocks} {
+		if !slices.IsSortedFunc(l, byOff) {
+			slices.SortFunc(l, byOff)
+		}
+	}
+	out := make([]extent, 0, len(meta)+len(blocks))
+	for len(meta) > 0 && len(blocks) > 0 {
+		if meta[0].off <= blocks[0].off {
+			out, meta = append(out, meta[0]), meta[1:]
+		} else {
+			out, blocks = append(out, blocks[0]), blocks[1:]
+		}
+	}
+	out = append(out, meta...)
+	return append(out, blocks...)
 }
 
 // describe names a node for an error message.
@@ -276,6 +299,7 @@ type mapWalker struct {
 	dirBytes int64            // contents of the directories queued so far
 	pathLen  []int            // of each node's first path
 	queue    []queuedDir      // directories to read, a stack
+	blocks   []extent         // ExtentData extents; the others go to m.exts
 	block    []byte
 }
 
@@ -411,10 +435,11 @@ func (w *mapWalker) inode(nid uint64, l link, plen int) (int32, error) {
 	w.pathLen = append(w.pathLen, plen)
 	w.index[nid] = idx
 	m.exts = append(m.exts, extent{off: off, len: isize, node: idx, kind: ExtentInode})
-	for _, e := range data {
-		if e.len > 0 {
-			m.exts = append(m.exts, e)
-		}
+	if data[0].len > 0 {
+		w.blocks = append(w.blocks, data[0])
+	}
+	if data[1].len > 0 {
+		m.exts = append(m.exts, data[1])
 	}
 	if mode&sIFMT == sIFDIR {
 		// Directories hold disjoint ranges of the image, so their sizes
