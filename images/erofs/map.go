@@ -2,6 +2,7 @@ package erofs
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -19,10 +20,10 @@ import (
 // data, so that block reads recorded while a guest ran can be turned into
 // the files they belonged to.
 //
-// A Map reads uncompressed images with the FLAT_PLAIN and FLAT_INLINE data
-// layouts: those that [Write] produces, and those of mkfs.erofs without
-// compression, chunks or extra devices. Other layouts are rejected with an
-// error that wraps [errors.ErrUnsupported].
+// ReadMap reads uncompressed images with the FLAT_PLAIN and FLAT_INLINE
+// data layouts: those that [Write] produces, and those of mkfs.erofs
+// without compression, chunks or extra devices. Other layouts are
+// rejected with an error that wraps [errors.ErrUnsupported].
 //
 // A Map is immutable and safe for concurrent use.
 type Map struct {
@@ -100,7 +101,8 @@ type Extent struct {
 	FileOff int64
 	// Paths are the names of the file the range belongs to, sorted in byte
 	// order and in the form of [Entry.Path] ("." is the root). A hard-linked
-	// file has several. Nil for the superblock.
+	// file has several. Nil for the superblock. Extents of one file that
+	// one call returns share the slice.
 	Paths []string
 	// Nid is the inode's number on disk (its offset in the metadata area
 	// divided by 32); Mode its type and permissions; Size the length of
@@ -116,26 +118,43 @@ type Range struct {
 }
 
 // FileUse says how much of one file some ranges of the image covered.
+//
+// The three counts differ in what they prove about a guest whose block
+// reads the ranges are. A data block holds one file's bytes only, and the
+// kernel reads it only to read that file, so Data > 0 shows that the
+// guest read the file. An inode and an inline tail lie in a metadata
+// block shared with other inodes, which the kernel reads to look up, stat
+// or read any of them: Inode and Tail show that the guest read the file
+// or a neighbour. Every file the guest opened has Inode set, so the list
+// of all files with any of the three is complete, if larger than the
+// truth.
 type FileUse struct {
 	// Paths are the file's names, sorted; several for a hard-linked file.
 	Paths []string
 	Nid   uint64
 	Mode  fs.FileMode
 	Size  int64
-	// Read counts the bytes of the file's contents (data blocks and
-	// inline tail) inside the ranges.
-	Read int64
+	// Data counts the bytes of the file's contents in whole data blocks
+	// inside the ranges, Tail those of its inline tail.
+	Data, Tail int64
 	// Inode says that the ranges covered part of the file's inode.
 	Inode bool
 }
+
+// Read returns the number of bytes of the file's contents inside the
+// ranges, Data + Tail.
+func (u *FileUse) Read() int64 { return u.Data + u.Tail }
 
 // maxPath bounds a path's length, as Linux's PATH_MAX (4096 with the
 // terminating NUL) does, so that the names a Map hands out stay in
 // proportion to the image.
 const maxPath = 4095
 
-// Limits of the metadata cache of ReadMap.
-const cacheBytes = 1 << 20
+// The metadata cache of ReadMap: 16 chunks of 64 KiB.
+const (
+	cacheBytes = 1 << 20
+	cacheChunk = 64 << 10
+)
 
 // Features of feature_incompat that leave the uncompressed layout as it
 // is: ZERO_PADDING concerns compressed data only.
@@ -227,12 +246,7 @@ func readMap(r io.ReaderAt, size int64) (*Map, error) {
 	if len(m.links) == 0 {
 		m.links = nil
 	}
-	slices.SortFunc(m.exts, func(a, b extent) int {
-		if a.off != b.off {
-			return cmpInt64(a.off, b.off)
-		}
-		return cmpInt64(a.len, b.len)
-	})
+	m.exts = mergeExtents(m.exts, w.blocks)
 	for i := 1; i < len(m.exts); i++ {
 		a, b := &m.exts[i-1], &m.exts[i]
 		if a.off+a.len > b.off {
@@ -243,14 +257,29 @@ func readMap(r io.ReaderAt, size int64) (*Map, error) {
 	return m, nil
 }
 
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
+// mergeExtents returns the extents of the metadata area (superblock,
+// inodes, tails) and those of the data blocks in image order. Each list
+// comes in the order of the walk, which is image order for the images
+// Write makes; otherwise it is sorted first.
+func mergeExtents(meta, blocks []extent) []extent {
+	// Offsets are distinct unless extents overlap, which is an error
+	// whichever of the two comes first.
+	byOff := func(a, b extent) int { return cmp.Compare(a.off, b.off) }
+	for _, l := range [][]extent{meta, blocks} {
+		if !slices.IsSortedFunc(l, byOff) {
+			slices.SortFunc(l, byOff)
+		}
 	}
-	return 0
+	out := make([]extent, 0, len(meta)+len(blocks))
+	for len(meta) > 0 && len(blocks) > 0 {
+		if meta[0].off <= blocks[0].off {
+			out, meta = append(out, meta[0]), meta[1:]
+		} else {
+			out, blocks = append(out, blocks[0]), blocks[1:]
+		}
+	}
+	out = append(out, meta...)
+	return append(out, blocks...)
 }
 
 // describe names a node for an error message.
@@ -261,7 +290,7 @@ func (m *Map) describe(node int32) string {
 	return fmt.Sprintf("%q (nid %d)", m.path(m.nodes[node].link), m.nodes[node].nid)
 }
 
-// mapWalker walks the directory tree from the root, breadth first.
+// mapWalker walks the directory tree from the root.
 type mapWalker struct {
 	m        *Map
 	c        *metaCache
@@ -269,7 +298,8 @@ type mapWalker struct {
 	index    map[uint64]int32 // nid to index in m.nodes
 	dirBytes int64            // contents of the directories queued so far
 	pathLen  []int            // of each node's first path
-	queue    []queuedDir      // directories to read
+	queue    []queuedDir      // directories to read, a stack
+	blocks   []extent         // ExtentData extents; the others go to m.exts
 	block    []byte
 }
 
@@ -291,12 +321,16 @@ func (w *mapWalker) walk(rootNid uint64) error {
 	if w.m.nodes[root].mode&sIFMT != sIFDIR {
 		return errors.New("root inode is not a directory")
 	}
+	// Depth first, in name order, as Write lays inodes out: the metadata
+	// is read nearly in image order.
 	for len(w.queue) > 0 {
-		d := w.queue[0]
-		w.queue = w.queue[1:]
+		d := w.queue[len(w.queue)-1]
+		w.queue = w.queue[:len(w.queue)-1]
+		n := len(w.queue)
 		if err := w.dir(d); err != nil {
 			return fmt.Errorf("%s: %w", w.m.path(w.m.nodes[d.node].link), err)
 		}
+		slices.Reverse(w.queue[n:])
 	}
 	return nil
 }
@@ -401,10 +435,11 @@ func (w *mapWalker) inode(nid uint64, l link, plen int) (int32, error) {
 	w.pathLen = append(w.pathLen, plen)
 	w.index[nid] = idx
 	m.exts = append(m.exts, extent{off: off, len: isize, node: idx, kind: ExtentInode})
-	for _, e := range data {
-		if e.len > 0 {
-			m.exts = append(m.exts, e)
-		}
+	if data[0].len > 0 {
+		w.blocks = append(w.blocks, data[0])
+	}
+	if data[1].len > 0 {
+		m.exts = append(m.exts, data[1])
 	}
 	if mode&sIFMT == sIFDIR {
 		// Directories hold disjoint ranges of the image, so their sizes
@@ -432,10 +467,18 @@ func (w *mapWalker) dir(d queuedDir) error {
 	for _, p := range d.parts {
 		for pos := int64(0); pos < p.len; pos += bs {
 			blk := w.block[:min(bs, p.len-pos)]
-			if err := w.c.read(blk, p.off+pos); err != nil {
+			// Whole blocks lie among file data, each read once: read
+			// them alone. A tail follows the inode, in the cache.
+			var err error
+			if p.kind == ExtentData {
+				err = readFull(w.c.r, blk, p.off+pos)
+			} else {
+				err = w.c.read(blk, p.off+pos)
+			}
+			if err != nil {
 				return err
 			}
-			err := dirBlock(blk, func(name []byte, nid uint64, ft uint8) error {
+			err = dirBlock(blk, func(name []byte, nid uint64, ft uint8) error {
 				if havePrev && bytes.Compare(prev, name) >= 0 {
 					return fmt.Errorf("names out of order: %q then %q", prev, name)
 				}
@@ -526,20 +569,23 @@ func dirBlock(blk []byte, fn func(name []byte, nid uint64, ft uint8) error) erro
 	return nil
 }
 
-// metaCache reads metadata a block at a time through a small
-// direct-mapped cache: inodes lie close together and are read in an
-// order near that of the image.
+// metaCache reads inodes through a small direct-mapped cache of 64 KiB
+// chunks: inodes lie close together, and are read in an order near that
+// of the image, so that a chunk serves many. (Reading each inode alone
+// would cost a system call each; reading the block around it, a system
+// call for every few.)
 type metaCache struct {
 	r      io.ReaderAt
 	size   int64
-	bs     int64
-	tags   []int64 // block number held by each slot, -1 if none
-	blocks []byte
+	unit   int64   // bytes in a chunk: a multiple of the block size
+	tags   []int64 // chunk number held by each slot, -1 if none
+	chunks []byte
 }
 
 func newMetaCache(r io.ReaderAt, size, bs int64) *metaCache {
-	slots := max(1, min(cacheBytes/bs, (size+bs-1)/bs))
-	c := &metaCache{r: r, size: size, bs: bs, tags: make([]int64, slots), blocks: make([]byte, slots*bs)}
+	unit := max(bs, cacheChunk)
+	slots := max(1, min(cacheBytes/unit, (size+unit-1)/unit))
+	c := &metaCache{r: r, size: size, unit: unit, tags: make([]int64, slots), chunks: make([]byte, slots*unit)}
 	for i := range c.tags {
 		c.tags[i] = -1
 	}
@@ -550,22 +596,22 @@ func newMetaCache(r io.ReaderAt, size, bs int64) *metaCache {
 // the image.
 func (c *metaCache) read(p []byte, off int64) error {
 	for len(p) > 0 {
-		blk := off / c.bs
-		slot := blk % int64(len(c.tags))
-		buf := c.blocks[slot*c.bs : (slot+1)*c.bs]
-		if c.tags[slot] != blk {
-			n := min(c.bs, c.size-blk*c.bs)
+		chunk := off / c.unit
+		slot := chunk % int64(len(c.tags))
+		buf := c.chunks[slot*c.unit : (slot+1)*c.unit]
+		if c.tags[slot] != chunk {
+			n := min(c.unit, c.size-chunk*c.unit)
 			if n <= 0 {
 				return fmt.Errorf("read at %d: past the end of the image", off)
 			}
 			c.tags[slot] = -1
-			if err := readFull(c.r, buf[:n], blk*c.bs); err != nil {
+			if err := readFull(c.r, buf[:n], chunk*c.unit); err != nil {
 				return err
 			}
 			clear(buf[n:])
-			c.tags[slot] = blk
+			c.tags[slot] = chunk
 		}
-		k := copy(p, buf[off-blk*c.bs:])
+		k := copy(p, buf[off-chunk*c.unit:])
 		p = p[k:]
 		off += int64(k)
 	}
@@ -667,13 +713,8 @@ func (m *Map) Lookup(off, n int64) []Extent {
 
 // Files returns the files whose inode or contents the ranges cover, one
 // FileUse per inode (a hard-linked file lists all its paths), sorted by
-// first path. Overlapping ranges count once.
-//
-// A guest reads whole blocks, so the ranges of a recorded read cover more
-// than was asked for: an inode block holds many inodes and the inline
-// tails of small files. Read > 0 for a file without an inline tail means
-// that its data blocks were read; an Inode that is set, or a Read of an
-// inline tail only, may come from a neighbour's lookup.
+// first path. Overlapping ranges count once. See [FileUse] for what its
+// counts say about the files a guest read.
 func (m *Map) Files(ranges []Range) []FileUse {
 	// Clip the ranges to the image, sort them and merge those that
 	// overlap or touch.
@@ -688,7 +729,7 @@ func (m *Map) Files(ranges []Range) []FileUse {
 			rs = append(rs, Range{lo, end - lo})
 		}
 	}
-	slices.SortFunc(rs, func(a, b Range) int { return cmpInt64(a.Off, b.Off) })
+	slices.SortFunc(rs, func(a, b Range) int { return cmp.Compare(a.Off, b.Off) })
 	merged := rs[:0]
 	for _, r := range rs {
 		end := r.Off + r.Len
@@ -714,10 +755,14 @@ func (m *Map) Files(ranges []Range) []FileUse {
 				u = &FileUse{Paths: m.paths(e.node), Nid: nd.nid, Mode: goMode(nd.mode), Size: nd.size}
 				use[e.node] = u
 			}
-			if e.kind == ExtentInode {
+			n := min(e.off+e.len, end) - max(e.off, r.Off)
+			switch e.kind {
+			case ExtentInode:
 				u.Inode = true
-			} else {
-				u.Read += min(e.off+e.len, end) - max(e.off, r.Off)
+			case ExtentData:
+				u.Data += n
+			case ExtentTail:
+				u.Tail += n
 			}
 		}
 	}

@@ -27,9 +27,9 @@ func ExampleReadMap() {
 	}
 	// The files a guest touched by reading the first of them.
 	for _, u := range m.Files([]erofs.Range{{Off: 4096, Len: 4096}}) {
-		fmt.Printf("%s: %d of %d bytes\n", u.Paths[0], u.Read, u.Size)
+		fmt.Printf("%s: %d of %d bytes in data blocks\n", u.Paths[0], u.Data, u.Size)
 	}
 	// Output:
 	// 4096+8192: data of src/main.go at 0
-	// src/main.go: 4096 of 13000 bytes
+	// src/main.go: 4096 of 13000 bytes in data blocks
 }
