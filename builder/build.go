@@ -369,9 +369,9 @@ func (p *plan) filesRead(reads [][]machine.Range) ([]meta.FileRead, error) {
 			return nil, fmt.Errorf("files read from %s: %w", p.inputs[i].Name, err)
 		}
 		for _, u := range uses {
-			if u.Read > 0 && u.Mode.IsRegular() {
+			if u.Read() > 0 && u.Mode.IsRegular() {
 				out = append(out, meta.FileRead{Input: p.inputs[i].Name, CID: p.inputs[i].CID.String(),
-					Path: u.Paths[0], Size: u.Size, Read: u.Read})
+					Path: u.Paths[0], Size: u.Size, Read: u.Read()})
 			}
 		}
 	}
