@@ -330,6 +330,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		files = append(files, opened{f, n})
 	}
 	attached := false
+	var m *machine.Machine
 	attach := func() {
 		for i, in := range spec.Inputs {
 			var w io.WriterAt
@@ -340,6 +341,9 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		}
 		jobDisk.attach(bytes.NewReader(jobDrive), nil, int64(len(jobDrive)))
 		attached = true
+		if m != nil {
+			m.ClearReads() // what the boot read of the empty slots was not the inputs
+		}
 	}
 
 	ram := spec.RAMSize
@@ -358,7 +362,6 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	readyNote := readyNote(boot, rootID)
 	note := runNote(boot, jobJSON)
 	res := &Result{}
-	var m *machine.Machine
 	var readyAt uint64 // the ready point's instruction count, once attached
 	switch {
 	case spec.FromSnapshot != "":

@@ -77,3 +77,17 @@ func (m *Machine) PageSource(pa uint64) (PageSource, bool) {
 	s, ok := m.reads.pages[(pa-RAMBase)/pageSize]
 	return s, ok
 }
+
+// ClearReads forgets the reads recorded so far: the host calls it when it
+// attaches new contents to drives (the job's inputs at the ready point),
+// since what the guest read before (the kernel's partition scan of an
+// empty slot, say) was not read from them.
+func (m *Machine) ClearReads() {
+	if m.reads == nil {
+		return
+	}
+	for i := range m.reads.drives {
+		m.reads.drives[i] = nil
+	}
+	clear(m.reads.pages)
+}
