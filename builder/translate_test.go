@@ -88,3 +88,28 @@ func TestTranslateBootLockstep(t *testing.T) {
 		t.Error("nothing ran translated")
 	}
 }
+
+// BenchmarkBootTranslated boots the pinned kernel and runs `true` to
+// power-off, interpreted and translated side by side in the same run, and
+// reports guest MIPS for both (compilation included in the translated
+// figure) and the translated/interpreted time ratio.
+func BenchmarkBootTranslated(b *testing.B) {
+	ctx := context.Background()
+	var wall [2]float64
+	var insns uint64
+	for b.Loop() {
+		for i, tr := range []bool{false, true} {
+			res, err := Run(ctx, RunSpec{Argv: []string{"true"}, Translate: tr})
+			if err != nil {
+				b.Fatal(err)
+			}
+			wall[i] += res.Wall.Seconds()
+			insns = res.Instret
+		}
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(insns)*n/wall[0]/1e6, "interp-MIPS")
+	b.ReportMetric(float64(insns)*n/wall[1]/1e6, "translated-MIPS")
+	b.ReportMetric(wall[1]/wall[0], "translated/interp")
+	b.ReportMetric(float64(insns)/1e6, "Minsns-to-poweroff")
+}

@@ -1,6 +1,7 @@
 package machine_test
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -73,5 +74,42 @@ func TestTranslateBenchLockstep(t *testing.T) {
 				t.Errorf("only %d of %d instructions ran translated", st.Retired, n)
 			}
 		})
+	}
+}
+
+// TestTranslateSnapshotSame stops the hashsort program at the same
+// instruction count on an interpreting and a translating machine (the
+// lockstep pair, whose translator translates early) and requires
+// byte-identical snapshots: translated code leaves no trace in the machine
+// state, TLBs and decode caches included.
+func TestTranslateSnapshotSame(t *testing.T) {
+	prog := benchWorkloads[0].build(t, t.TempDir(), true)
+	l, err := machine.NewLockstep(machine.Config{}, machine.LockstepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*machine.Machine{l.Ref(), l.Translated()} {
+		img, err := m.LoadELF(prog.elf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.WatchToHost(benchSymbol(t, img, "tohost"))
+	}
+	if _, err := l.Run(t.Context(), 700_000); err != nil {
+		t.Fatal(err)
+	}
+	var snaps [2]bytes.Buffer
+	for i, m := range []*machine.Machine{l.Ref(), l.Translated()} {
+		if err := m.SaveSnapshot(&snaps[i], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !bytes.Equal(snaps[0].Bytes(), snaps[1].Bytes()) {
+		t.Fatalf("snapshots differ (%d and %d bytes)", snaps[0].Len(), snaps[1].Len())
+	}
+	n := l.Translated().TranslateStats().Retired
+	t.Logf("%d instructions translated", n)
+	if n == 0 {
+		t.Fatal("nothing ran translated")
 	}
 }
