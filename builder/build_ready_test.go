@@ -25,7 +25,7 @@ import (
 // ready point. The image is the built-in go image with a small warm-up in
 // its manifest instead of its own (which compiles the standard library),
 // so it has a CID of its own. Each build keeps a transcript of state roots
-// every 2^24 instructions: a build resumed from the snapshot must have the
+// every 2^20 instructions: a build resumed from the snapshot must have the
 // same roots, at the ready point and after it, as the one that booted.
 func TestBuildReadySnapshot(t *testing.T) {
 	if testing.Short() {
@@ -60,7 +60,7 @@ func TestBuildReadySnapshot(t *testing.T) {
 	build := func(name string, noSnapshot bool) *Built {
 		t.Helper()
 		b, err := Build(ctx, BuildSpec{Recipe: recipe, SourceDir: src, Inputs: Sources{Store: store}, Fetcher: fetcher, NoSnapshot: noSnapshot,
-			CheckpointEvery: 1 << 24})
+			CheckpointEvery: 1 << 20})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
