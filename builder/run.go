@@ -40,9 +40,9 @@ const DefaultRAMSize = 2 << 30
 const DefaultMaxInsns = 10_000_000_000
 
 // MaxBootInsns bounds the boot: the kernel, the init and the image's
-// warm-up, up to the ready point. The go image's warm-up takes about 40
-// billion; this is 25 times that, about three hours at 100 MIPS, so that
-// only a warm-up that never ends hits it. It is separate from MaxInsns so
+// warm-up, up to the ready point. The go image's warm-up takes tens of
+// billions; this is about three hours at 100 MIPS, so that only a warm-up
+// that never ends hits it. It is separate from MaxInsns so
 // that a command's budget means the same on every image, and the same
 // whether the run starts from the ready snapshot or boots.
 const MaxBootInsns = 1_000_000_000_000

@@ -18,13 +18,13 @@ import (
 // change to the lock (its warm-up too: the filesystem UUID comes from the
 // lock's hash), the unpacking, the fix-ups or the EROFS writer
 // changes it; update it deliberately.
-const goImageSHA256 = "1b48b37aa4f0eeb1bfb71656c2494041b4c96fff3e407b541ac8675c3b22b41e"
+const goImageSHA256 = "8a2a981a77e9f67fc39a4cc9782c9caef46ab8d497b75c9ffcee35cfae16c752"
 
 // goImageCID is the CID of the built-in go image directory (kernel,
 // firmware, initramfs, root.erofs and manifest.json), as reprovm image add
 // prints it: the name later issues use for the image. Besides the lock, the
 // guest init (guest/init.riscv64) is part of it.
-const goImageCID = "bafybeidrnw7ttur34eyn3yqilpvp2dkufmlm4ggugifnxwfw3ahw7fymae"
+const goImageCID = "bafybeigbm6gcywpghkypd3gadvwg6ye5ooke2zw3gspgegroockgb5wbai"
 
 // TestBuildImageGo builds the built-in go image twice, in different
 // directories and under different umasks, requires identical bytes and the

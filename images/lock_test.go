@@ -186,7 +186,7 @@ func TestParseSpec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := spec.Warmup; w == nil || strings.Join(w.Command, " ") != "go build std" || w.Env["GOOS"] != "wasip1" || w.Env["GOARCH"] != "wasm" ||
+	if w := spec.Warmup; w == nil || strings.Join(w.Command, " ") != "go build fmt encoding/json encoding/binary" || w.Env["GOOS"] != "wasip1" || w.Env["GOARCH"] != "wasm" ||
 		!reflect.DeepEqual(lock.Warmup, w) {
 		t.Errorf("go image warm-up: spec %+v, lock %+v", spec.Warmup, lock.Warmup)
 	}

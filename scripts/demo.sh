@@ -75,7 +75,7 @@ echo
 echo "demo: summary"
 echo "  built   $wasm ($(stat -c %s "$wasm") bytes, sha256 $sha)"
 echo "          in $(secs "$t0" "$t1")s: $insns guest instructions, of which $ready before the ready point"
-echo "          (the boot to /init took $boot, the rest is the image's warm-up);$how,"
+echo "          (the boot to /init took $boot, the rest is the image's warm-up); $how,"
 echo "          ran $ran instructions at $mips MIPS in ${machine}s of machine time"
 echo "  ran     $(head -1 "$out/run.txt")"
 echo "  verify  $(cat "$out/verify.txt") ($(secs "$t2" "$t3")s, every input fetched by CID into an empty store,"
