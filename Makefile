@@ -5,6 +5,7 @@
 #   make lint    gofmt, go vet, staticcheck
 #   make bench   guest MIPS of the interpreter
 #   make bench-boot  boot to power-off: reprovm vs QEMU
+#   make bench-build the hello-go build, warm and cold: reprovm vs QEMU vs the host
 #   make fuzz    long differential run against QEMU + every Go fuzz target
 #   make build   bin/reprovm
 
@@ -32,7 +33,7 @@ DIFF_COUNT ?= 20000
 DIFF_SEED ?= 1000000
 FUZZTIME ?= 30s
 
-.PHONY: tools test lint bench bench-boot fuzz demo build
+.PHONY: tools test lint bench bench-boot bench-build fuzz demo build
 
 tools:
 	@scripts/install-tools.sh $(APT_PACKAGES)
@@ -57,6 +58,12 @@ bench: tools
 # initramfs and command line: wall times, ratio, instructions to /init and to power-off.
 bench-boot: tools
 	$(GO) test -run '^$$' -bench Boot -benchtime 3x ./builder
+
+# The demo's Go build from the go image's ready snapshot (warm) and with an
+# empty warm-up (cold), in reprovm and in QEMU TCG, and on the host. Slow:
+# the cold builds compile the standard library in the guest.
+bench-build: tools
+	$(GO) test -run '^$$' -bench GoBuild -benchtime 1x -timeout 0 ./builder
 
 fuzz: tools
 	$(GO) test ./machine -run TestDiffQEMU -diff.count=$(DIFF_COUNT) -diff.seed=$(DIFF_SEED) -timeout 0

@@ -18,6 +18,7 @@ import (
 	"github.com/reprovm/reprovm/builder/deps"
 	"github.com/reprovm/reprovm/guest"
 	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/images/erofs"
 	"github.com/reprovm/reprovm/internal/version"
 	"github.com/reprovm/reprovm/ipfsfetch"
 	"github.com/reprovm/reprovm/machine"
@@ -51,6 +52,14 @@ type BuildSpec struct {
 	// that made the published file, since that field says who built it,
 	// not who checked it.
 	ToolVersion string
+	// CheckpointEvery, if not 0, keeps a transcript of state roots every
+	// that many instructions after the ready point (RunSpec.CheckpointEvery);
+	// the stamp records the interval, the final root and the transcript's
+	// SHA-256. A verification repeats the stamp's interval.
+	CheckpointEvery uint64
+	// Translate runs hot guest code translated to WebAssembly
+	// (RunSpec.Translate): faster on amd64 and arm64, the same result.
+	Translate bool
 	// NoSnapshot boots from scratch instead of starting from the image's
 	// ready snapshot (made on first use and kept in the cache, see
 	// RunSpec.ReadySnapshot). The result is the same either way; the
@@ -73,6 +82,11 @@ type Built struct {
 	Outputs []BuiltOutput // in the recipe's order
 	Log     []byte        // the guest console output, whose SHA-256 the stamp records
 	Run     *Result
+	// Transcript is the run's state roots (BuildSpec.CheckpointEvery).
+	Transcript *meta.Transcript
+	// Reads lists the files of the source and dependency trees that the
+	// build read, from the machine's record of block reads.
+	Reads []meta.FileRead
 }
 
 // BuiltOutput is one declared output.
@@ -88,9 +102,34 @@ type BuiltOutput struct {
 // IsWasm reports whether data starts like a WebAssembly binary module.
 func IsWasm(data []byte) bool { return bytes.HasPrefix(data, []byte("\x00asm")) }
 
-// Build runs the recipe in the machine from content-addressed inputs and
-// stamps the outputs.
-func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
+// DefaultCheckpointEvery is the state-root interval of `reprovm build`:
+// 2^28 instructions, about two seconds of machine time, which keeps the
+// cost of the roots small (see BenchmarkCheckpointOverhead) while leaving
+// bisection a short span to replay.
+const DefaultCheckpointEvery = 1 << 28
+
+// plan is a build made ready to run: the machine run, and the
+// content-addressed inputs it was made from.
+type plan struct {
+	run      RunSpec
+	imageCID cid.Cid
+	source   cid.Cid
+	// inputs names each of run.Inputs: "source" or "deps/NAME", with its
+	// CID.
+	inputs []planInput
+	log    *bytes.Buffer // the console after the ready point
+}
+
+// planInput is one input drive of a plan.
+type planInput struct {
+	Name string
+	CID  cid.Cid
+}
+
+// plan resolves the recipe's image, source and dependencies (from the
+// store, the gateways or the built-in images) and lays out the run. The
+// EROFS images of the trees go into tmp.
+func (spec *BuildSpec) plan(ctx context.Context, tmp string) (*plan, error) {
 	r := spec.Recipe
 	if err := r.Check(); err != nil {
 		return nil, fmt.Errorf("build: recipe: %w", err)
@@ -99,11 +138,7 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 	if f == nil {
 		f = &images.Fetcher{Progress: spec.Progress}
 	}
-	progress := func(format string, args ...any) {
-		if spec.Progress != nil {
-			fmt.Fprintf(spec.Progress, "reprovm: "+format+"\n", args...)
-		}
-	}
+	progress := spec.progress
 
 	imageDir, imageCID, err := ResolveImage(ctx, r.Image, spec.Inputs, f)
 	if err != nil {
@@ -125,15 +160,11 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 	}
 	progress("source %s", source)
 
-	tmp, err := os.MkdirTemp("", "reprovm-build-*")
-	if err != nil {
-		return nil, fmt.Errorf("build: %w", err)
-	}
-	defer os.RemoveAll(tmp)
 	srcImg := filepath.Join(tmp, "src.erofs")
 	if err := TreeImage(ctx, spec.Inputs.Store, source, srcImg); err != nil {
 		return nil, fmt.Errorf("build: source %s: %w", source, err)
 	}
+	p := &plan{imageCID: imageCID, source: source, log: new(bytes.Buffer), inputs: []planInput{{"source", source}}}
 	inputs := []InputDrive{{Path: srcImg, FS: "erofs", Mount: SourceMount, Overlay: true}}
 	for _, name := range r.DepNames() {
 		c, err := ipfsfetch.ParseCID(r.Deps[name])
@@ -153,13 +184,13 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 			return nil, fmt.Errorf("build: %w", err)
 		}
 		inputs = append(inputs, InputDrive{Path: img, FS: "erofs", Mount: mount})
+		p.inputs = append(p.inputs, planInput{"deps/" + name, c})
 		progress("%s %s", what, c)
 	}
 
-	var log bytes.Buffer
-	console := io.Writer(&log)
+	console := io.Writer(p.log)
 	if spec.Console != nil {
-		console = io.MultiWriter(&log, spec.Console)
+		console = io.MultiWriter(p.log, spec.Console)
 	}
 	run := RunSpec{
 		Argv:     r.Command,
@@ -170,8 +201,12 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 		RAMSize:  r.RAMBytes(),
 		MaxInsns: r.Insns(),
 		Bootargs: spec.Bootargs,
-		Console:  console,
-		Fetcher:  f,
+		// A build always records its reads, for the provenance.
+		RecordReads:     true,
+		Translate:       spec.Translate,
+		CheckpointEvery: spec.CheckpointEvery,
+		Console:         console,
+		Fetcher:         f,
 	}
 	if !spec.NoSnapshot {
 		if err := run.SetReadySnapshot(f, imageCID); err != nil {
@@ -186,6 +221,33 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 			progress("no ready snapshot of this image yet: booting it once (with its warm-up), then saving %s", run.ReadySnapshot)
 		}
 	}
+	p.run = run
+	return p, nil
+}
+
+// progress reports what the host is doing.
+func (spec *BuildSpec) progress(format string, args ...any) {
+	if spec.Progress != nil {
+		fmt.Fprintf(spec.Progress, "reprovm: "+format+"\n", args...)
+	}
+}
+
+// Build runs the recipe in the machine from content-addressed inputs and
+// stamps the outputs.
+func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
+	r := spec.Recipe
+	progress := spec.progress
+	tmp, err := os.MkdirTemp("", "reprovm-build-*")
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	p, err := spec.plan(ctx, tmp)
+	if err != nil {
+		return nil, err
+	}
+	run, log, imageCID, source := p.run, p.log, p.imageCID, p.source
+
 	res, err := Run(ctx, run)
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
@@ -228,7 +290,17 @@ func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 	if len(r.Deps) > 0 {
 		st.Deps = r.Deps
 	}
-	b := &Built{Stamp: st, Log: log.Bytes(), Run: res}
+	if t := res.Transcript; t != nil {
+		st.Machine.CheckpointEvery = spec.CheckpointEvery
+		st.StateRoot = t.Final().Root
+		if st.TranscriptSHA256, err = t.SHA256(); err != nil {
+			return nil, fmt.Errorf("build: %w", err)
+		}
+	}
+	b := &Built{Stamp: st, Log: log.Bytes(), Run: res, Transcript: res.Transcript}
+	if b.Reads, err = p.filesRead(res.InputReads); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	for _, p := range r.Outputs {
 		name, _ := OutputName(p) // checked by Check
 		data, err := outputFile(res.Files, name)
@@ -280,5 +352,51 @@ func (b *Built) Provenance() ([]byte, error) {
 		sum := sha256.Sum256(o.Data)
 		subjects = append(subjects, meta.Subject{Name: o.Name, SHA256: hex.EncodeToString(sum[:])})
 	}
-	return meta.Provenance(b.Stamp, subjects)
+	return meta.Provenance(b.Stamp, subjects, b.Reads)
+}
+
+// filesRead maps the byte ranges the guest read from each input drive
+// (Result.InputReads) back to the regular files of its tree, through the
+// EROFS image's metadata.
+func (p *plan) filesRead(reads [][]machine.Range) ([]meta.FileRead, error) {
+	var out []meta.FileRead
+	for i, ranges := range reads {
+		if len(ranges) == 0 || i >= len(p.inputs) {
+			continue
+		}
+		uses, err := mapReads(p.run.Inputs[i].Path, ranges)
+		if err != nil {
+			return nil, fmt.Errorf("files read from %s: %w", p.inputs[i].Name, err)
+		}
+		for _, u := range uses {
+			if u.Read() > 0 && u.Mode.IsRegular() {
+				out = append(out, meta.FileRead{Input: p.inputs[i].Name, CID: p.inputs[i].CID.String(),
+					Path: u.Paths[0], Size: u.Size, Read: u.Read()})
+			}
+		}
+	}
+	return out, nil
+}
+
+// mapReads returns the files of the EROFS image at path that the byte
+// ranges touch.
+func mapReads(path string, ranges []machine.Range) ([]erofs.FileUse, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	m, err := erofs.ReadMap(f, fi.Size())
+	if err != nil {
+		return nil, err
+	}
+	rs := make([]erofs.Range, len(ranges))
+	for i, r := range ranges {
+		rs[i] = erofs.Range{Off: r.Off, Len: r.Len}
+	}
+	return m.Files(rs), nil
 }

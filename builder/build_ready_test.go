@@ -7,10 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/ipfsfetch"
+	"github.com/reprovm/reprovm/meta"
 )
 
 // TestBuildReadySnapshot builds a small recipe three times: from scratch
@@ -21,7 +24,9 @@ import (
 // stamp is a function of the recipe, not of how the machine got to the
 // ready point. The image is the built-in go image with a small warm-up in
 // its manifest instead of its own (which compiles the standard library),
-// so it has a CID of its own.
+// so it has a CID of its own. Each build keeps a transcript of state roots
+// every 2^24 instructions: a build resumed from the snapshot must have the
+// same roots, at the ready point and after it, as the one that booted.
 func TestBuildReadySnapshot(t *testing.T) {
 	if testing.Short() {
 		t.Skip("boots Linux three times")
@@ -54,7 +59,8 @@ func TestBuildReadySnapshot(t *testing.T) {
 	fetcher := &images.Fetcher{CacheDir: t.TempDir()}
 	build := func(name string, noSnapshot bool) *Built {
 		t.Helper()
-		b, err := Build(ctx, BuildSpec{Recipe: recipe, SourceDir: src, Inputs: Sources{Store: store}, Fetcher: fetcher, NoSnapshot: noSnapshot})
+		b, err := Build(ctx, BuildSpec{Recipe: recipe, SourceDir: src, Inputs: Sources{Store: store}, Fetcher: fetcher, NoSnapshot: noSnapshot,
+			CheckpointEvery: 1 << 24})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -86,12 +92,21 @@ func TestBuildReadySnapshot(t *testing.T) {
 		if !bytes.Equal(b.Outputs[0].Data, scratch.Outputs[0].Data) || !bytes.Equal(b.Log, scratch.Log) {
 			t.Errorf("outputs or logs differ: %q / %q vs %q / %q", b.Outputs[0].Data, b.Log, scratch.Outputs[0].Data, scratch.Log)
 		}
+		if !reflect.DeepEqual(b.Transcript, scratch.Transcript) {
+			t.Errorf("transcripts differ:\n%+v\n%+v", b.Transcript, scratch.Transcript)
+		}
+	}
+	if n := len(scratch.Transcript.Checkpoints); n < 3 || scratch.Transcript.Checkpoints[0].Instret != scratch.Run.ReadyInstret {
+		t.Errorf("transcript %+v: want the ready point (%d) and at least two more roots", scratch.Transcript, scratch.Run.ReadyInstret)
+	}
+	if !slices.ContainsFunc(scratch.Reads, func(r meta.FileRead) bool { return r.Input == "source" && r.Path == "in.txt" && r.Read == 7 }) {
+		t.Errorf("files read %+v: want source in.txt, 7 bytes", scratch.Reads)
 	}
 }
 
 // copyImage copies the image directory from to to, with warmup in its
 // manifest (hard links where it can: the files are not changed).
-func copyImage(t *testing.T, from, to string, warmup *images.Warmup) {
+func copyImage(t testing.TB, from, to string, warmup *images.Warmup) {
 	t.Helper()
 	m, err := images.ReadManifest(from)
 	if err != nil {

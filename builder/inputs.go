@@ -47,9 +47,13 @@ func (s Sources) Obtain(ctx context.Context, what string, c cid.Cid) error {
 
 // TreeImage writes an EROFS image of the tree c, which must be complete in
 // store, to the new file path: every file owned by root with the tree's
-// modes (0755 or 0644), every timestamp 0 and the UUID taken from the CID,
-// so that the image is a function of the CID alone and the guest sees the
-// same bytes in a build and in its verification.
+// modes (0755 or 0644), every timestamp 0 and one fixed UUID, so that the
+// image is a function of the CID alone and the guest sees the same bytes in
+// a build and in its verification. The UUID is the same for every tree
+// (rather than taken from the CID) so that two trees that differ in one
+// file give images that differ only in that file's bytes: the guest's
+// first read of the difference is then where `reprovm bisect` finds two
+// such builds diverge, not the mount's read of the superblock.
 func TreeImage(ctx context.Context, store *ipfsfetch.Store, c cid.Cid, path string) error {
 	var entries []erofs.Entry
 	var total int64
@@ -87,7 +91,7 @@ func TreeImage(ctx context.Context, store *ipfsfetch.Store, c cid.Cid, path stri
 		return fmt.Errorf("filesystem image of %s: %w", c, err)
 	}
 	var uuid [16]byte
-	sum := sha256.Sum256(c.Bytes())
+	sum := sha256.Sum256([]byte("reprovm input tree"))
 	copy(uuid[:], sum[:])
 	return writeFileWith(path, func(w io.Writer) error {
 		return erofs.Write(w, entries, erofs.Options{BlockSize: 4096, UUID: uuid, VolumeName: "reprovm-input"})

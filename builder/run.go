@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 	"strings"
@@ -20,6 +22,7 @@ import (
 	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/images/initramfs"
 	"github.com/reprovm/reprovm/machine"
+	"github.com/reprovm/reprovm/meta"
 )
 
 // DefaultBootargs is the kernel command line of every run. quiet keeps the
@@ -32,8 +35,17 @@ const DefaultBootargs = "console=ttyS0 quiet no4lvl cryptomgr.notests=1 initcall
 // DefaultRAMSize is the guest RAM of a run.
 const DefaultRAMSize = 2 << 30
 
-// DefaultMaxInsns bounds a run: about a minute and a half at 100 MIPS.
+// DefaultMaxInsns bounds a run's command (the instructions after the ready
+// point): about a minute and a half at 100 MIPS.
 const DefaultMaxInsns = 10_000_000_000
+
+// MaxBootInsns bounds the boot: the kernel, the init and the image's
+// warm-up, up to the ready point. The go image's warm-up takes about 40
+// billion; this is 25 times that, about three hours at 100 MIPS, so that
+// only a warm-up that never ends hits it. It is separate from MaxInsns so
+// that a command's budget means the same on every image, and the same
+// whether the run starts from the ready snapshot or boots.
+const MaxBootInsns = 1_000_000_000_000
 
 // OutputDriveSize is the size of the drive /out is archived onto. It is a
 // sparse temporary file, so its size costs nothing until written.
@@ -75,13 +87,19 @@ type RunSpec struct {
 	// comes after the image's environment.
 	Warmup *proto.Command
 
-	RAMSize  uint64 // 0: DefaultRAMSize
-	MaxInsns uint64 // 0: DefaultMaxInsns
+	RAMSize uint64 // 0: DefaultRAMSize
+	// MaxInsns bounds the command: the instructions after the ready point
+	// (0: DefaultMaxInsns). The boot before it has its own bound,
+	// MaxBootInsns.
+	MaxInsns uint64
 	// Console receives what the guest prints after the ready point (the
 	// command's output); BootConsole what it prints before (the kernel,
 	// the warm-up). A run resumed from a ready snapshot has no "before".
 	Console     io.Writer
 	BootConsole io.Writer
+	// Translate runs hot guest code translated to WebAssembly
+	// (machine.Config.Translate): the same results, faster.
+	Translate bool
 
 	// Experts: replace the boot chain (the image's or the pinned one) or
 	// the kernel command line.
@@ -91,6 +109,17 @@ type RunSpec struct {
 	// DefaultBootargs and Append (a verification repeats a stamp's).
 	Bootargs string
 	DTBOut   string // write the device tree here
+	// Reference runs the interpreter with its fast paths off
+	// (machine.Config.Reference): slower, with the same results.
+	Reference bool
+	// CheckpointEvery, if not 0, makes the run keep a transcript of state
+	// roots (Result.Transcript): at the ready point, every CheckpointEvery
+	// instructions after it, and at the end. A run resumed from
+	// FromSnapshot starts its transcript where it resumed.
+	CheckpointEvery uint64
+	// RecordReads makes the run note which byte ranges of each input
+	// drive the guest read (Result.InputReads).
+	RecordReads bool
 
 	Fetcher *images.Fetcher // nil: a default one (cache under the user cache dir)
 
@@ -106,9 +135,15 @@ type RunSpec struct {
 	// same Argv, Env, Dir, Inputs (the same files; a writable one in the
 	// state it had before the first run), Image or Root, boot files,
 	// kernel command line and RAMSize (see snapshot.go for what is
-	// checked). MaxInsns still counts from boot, and the console shows
-	// only what the guest prints after the snapshot.
+	// checked). SnapshotAt and the instruction counts still count from
+	// boot, and the console shows only what the guest prints after the
+	// snapshot.
 	FromSnapshot string
+	// onReady, if set, is called at the ready point once the job is
+	// attached, with the machine and its configuration; an error ends the
+	// run with that error (Bisect takes the machines over there).
+	onReady func(m *machine.Machine, cfg machine.Config) error
+
 	// ReadySnapshot, if set, is the file of the snapshot at the ready
 	// point of this boot (the image or root, the warm-up, the RAM size and
 	// the kernel command line; see proto.Boot): if it exists, Run resumes
@@ -142,6 +177,11 @@ type Result struct {
 	// FromReady says the run resumed from RunSpec.ReadySnapshot; SavedReady
 	// that it booted and saved it.
 	FromReady, SavedReady bool
+	// Transcript holds the state roots of RunSpec.CheckpointEvery.
+	Transcript *meta.Transcript
+	// InputReads lists, per RunSpec.Inputs entry, the byte ranges of it
+	// that the guest read (RunSpec.RecordReads).
+	InputReads [][]machine.Range
 }
 
 // Error reports a run that did not end with the command's exit status.
@@ -290,6 +330,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		files = append(files, opened{f, n})
 	}
 	attached := false
+	var m *machine.Machine
 	attach := func() {
 		for i, in := range spec.Inputs {
 			var w io.WriterAt
@@ -300,6 +341,9 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		}
 		jobDisk.attach(bytes.NewReader(jobDrive), nil, int64(len(jobDrive)))
 		attached = true
+		if m != nil {
+			m.ClearReads() // what the boot read of the empty slots was not the inputs
+		}
 	}
 
 	ram := spec.RAMSize
@@ -314,18 +358,17 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		console.pre = &lineWriter{w: spec.BootConsole}
 	}
 	defer console.Flush()
-	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives}
+	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives, Reference: spec.Reference, RecordReads: spec.RecordReads, Translate: spec.Translate}
 	readyNote := readyNote(boot, rootID)
 	note := runNote(boot, jobJSON)
 	res := &Result{}
-	var m *machine.Machine
+	var readyAt uint64 // the ready point's instruction count, once attached
 	switch {
 	case spec.FromSnapshot != "":
-		var afterReady bool
-		if m, afterReady, err = restoreSnapshot(spec.FromSnapshot, cfg, note, attach); err != nil {
+		if m, readyAt, err = restoreSnapshot(spec.FromSnapshot, cfg, note, attach); err != nil {
 			return nil, err
 		}
-		if afterReady {
+		if attached {
 			console.ready = true
 		}
 	case spec.ReadySnapshot != "" && fileExists(spec.ReadySnapshot):
@@ -340,6 +383,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			}
 		}
 		res.FromReady, res.ReadyInstret = true, m.Instret()
+		readyAt = m.Instret()
 		console.ready = true
 		attach()
 	default:
@@ -364,26 +408,84 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	if maxInsns == 0 {
 		maxInsns = DefaultMaxInsns
 	}
-	end := maxInsns
-	if spec.SnapshotAt != 0 {
-		if at := m.Instret(); spec.SnapshotAt <= at {
-			return nil, fmt.Errorf("run: asked to snapshot at %d instructions, but the machine is already at %d", spec.SnapshotAt, at)
+	if at := m.Instret(); spec.SnapshotAt != 0 && spec.SnapshotAt <= at {
+		return nil, fmt.Errorf("run: asked to snapshot at %d instructions, but the machine is already at %d", spec.SnapshotAt, at)
+	}
+	// end is where the run stops: the boot's bound before the ready
+	// point, the command's after it, or the snapshot point.
+	end := func() uint64 {
+		e := uint64(MaxBootInsns)
+		if attached {
+			e = readyAt + min(maxInsns, math.MaxUint64-readyAt)
 		}
-		end = min(end, spec.SnapshotAt)
+		if spec.SnapshotAt != 0 {
+			e = min(e, spec.SnapshotAt)
+		}
+		return e
+	}
+	// nextCheckpoint is where the transcript wants its next root.
+	// nextCheckpoint is where the transcript wants its next root: the
+	// next multiple of CheckpointEvery after the ready point, so that a
+	// run resumed from a snapshot checkpoints where the whole run did.
+	nextCheckpoint := func() uint64 {
+		t := res.Transcript
+		if t == nil {
+			return math.MaxUint64
+		}
+		k := (t.Final().Instret-readyAt)/spec.CheckpointEvery + 1
+		if k > (math.MaxUint64-readyAt)/spec.CheckpointEvery {
+			return math.MaxUint64
+		}
+		return readyAt + k*spec.CheckpointEvery
+	}
+	// checkpoint appends the state root at the current count.
+	checkpoint := func() error {
+		r, err := m.StateRoot()
+		if err != nil {
+			return fmt.Errorf("run: checkpoint: %w", err)
+		}
+		t := res.Transcript
+		if t == nil {
+			t = &meta.Transcript{Format: meta.TranscriptFormat, Every: spec.CheckpointEvery}
+			res.Transcript = t
+		}
+		if n := len(t.Checkpoints); n > 0 && t.Checkpoints[n-1].Instret == m.Instret() {
+			return nil
+		}
+		t.Checkpoints = append(t.Checkpoints, meta.Checkpoint{Instret: m.Instret(), Root: hex.EncodeToString(r.Root[:])})
+		return nil
+	}
+	if attached && spec.CheckpointEvery != 0 {
+		if err := checkpoint(); err != nil { // resumed at or after the ready point
+			return nil, err
+		}
+	}
+	if attached && spec.onReady != nil && m.Instret() == readyAt {
+		if err := spec.onReady(m, cfg); err != nil {
+			return nil, err
+		}
 	}
 	res.StartInstret = m.Instret()
 	start := time.Now()
 	var stop machine.Stop
 	for {
-		stop, err = runTo(ctx, m, end)
+		stop, err = runTo(ctx, m, min(end(), nextCheckpoint()))
 		if err != nil {
 			return nil, fmt.Errorf("run: %w", err)
+		}
+		if stop.Reason == machine.StopLimit && m.Instret() == nextCheckpoint() {
+			if err := checkpoint(); err != nil {
+				return nil, err
+			}
+			if m.Instret() < end() {
+				continue
+			}
 		}
 		if stop.Reason != machine.StopRequested || !readyHit || attached {
 			break
 		}
 		// The ready point.
-		res.ReadyInstret = m.Instret()
+		res.ReadyInstret, readyAt = m.Instret(), m.Instret()
 		console.switchToPost()
 		if spec.ReadySnapshot != "" {
 			if err := saveReady(ctx, spec.ReadySnapshot, m, readyNote); err != nil {
@@ -392,19 +494,29 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 			res.SavedReady = true
 		}
 		attach()
+		if spec.CheckpointEvery != 0 {
+			if err := checkpoint(); err != nil {
+				return nil, err
+			}
+		}
+		if spec.onReady != nil {
+			if err := spec.onReady(m, cfg); err != nil {
+				return nil, err
+			}
+		}
 	}
 	res.Wall = time.Since(start)
 	res.Instret, res.InitInstret = m.Instret(), m.FirstUserInstret()
 	if stop.Reason == machine.StopLimit && spec.SnapshotAt != 0 && m.Instret() == spec.SnapshotAt {
 		console.Flush()
-		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached)); err != nil {
+		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached, readyAt)); err != nil {
 			return nil, err
 		}
 		res.Paused = true
 		return res, nil
 	}
 	if spec.SaveSnapshot != "" && (stop.Reason == machine.StopPowerOff || stop.Reason == machine.StopReset) {
-		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached)); err != nil {
+		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached, readyAt)); err != nil {
 			return nil, err
 		}
 	}
@@ -419,9 +531,22 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		}
 		return nil, fail("the guest rebooted instead of powering off")
 	case machine.StopLimit:
-		return nil, fail(fmt.Sprintf("the guest did not power off within %d instructions (raise --max-insns if the command needs more)", maxInsns))
+		if !attached {
+			return nil, fail(fmt.Sprintf("the guest did not reach the ready point within %d instructions of boot and the image's warm-up", uint64(MaxBootInsns)))
+		}
+		return nil, fail(fmt.Sprintf("the guest did not power off within %d instructions after the ready point (raise --max-insns if the command needs more)", maxInsns))
 	default:
 		return nil, fail(fmt.Sprintf("the machine stopped unexpectedly (reason %d, cause %#x, tval %#x, pc %#x)", stop.Reason, stop.Cause, stop.TVal, m.PC()))
+	}
+	if res.Transcript != nil {
+		if err := checkpoint(); err != nil {
+			return nil, err
+		}
+	}
+	if spec.RecordReads {
+		for i := range spec.Inputs {
+			res.InputReads = append(res.InputReads, m.DriveReads(i))
+		}
 	}
 	status, files2, err := guest.ReadOutput(outDisk)
 	if err != nil {

@@ -14,9 +14,10 @@ import (
 	"github.com/reprovm/reprovm/images/initramfs"
 )
 
-// TestRunDeterministic runs the same command twice and requires identical
-// console bytes, retired-instruction counts, exit status and /out files.
-// The command reads a read-only drive, writes two files and uses the
+// TestRunDeterministic runs the same command twice, the second time with
+// the interpreter's fast paths off (RunSpec.Reference), and requires
+// identical console bytes, retired-instruction counts, exit status and /out
+// files. The command reads a read-only drive, writes two files and uses the
 // guest's clock and entropy, which must also come out the same.
 func TestRunDeterministic(t *testing.T) {
 	img := filepath.Join(t.TempDir(), "in.img")
@@ -34,6 +35,7 @@ func TestRunDeterministic(t *testing.T) {
 	}
 	for i := range runs {
 		spec.Console = &runs[i].console
+		spec.Reference = i == 1
 		res, err := Run(context.Background(), spec)
 		if err != nil {
 			t.Fatalf("run %d: %v", i, err)
@@ -64,8 +66,8 @@ func TestRunDeterministic(t *testing.T) {
 
 // TestRunFailures checks that a run that cannot finish says why: a kernel
 // panic (an initramfs without an init) is reported as a panic with the
-// console's last lines, and a guest that does not power off within the
-// instruction budget as such.
+// console's last lines, and a command that does not end within the
+// instruction budget (which counts from the ready point) as such.
 func TestRunFailures(t *testing.T) {
 	empty := filepath.Join(t.TempDir(), "empty.cpio")
 	var buf bytes.Buffer
@@ -83,8 +85,8 @@ func TestRunFailures(t *testing.T) {
 	}{
 		{"kernel panic", RunSpec{Argv: []string{"true"}, Initrd: empty, RAMSize: 256 << 20},
 			[]string{"the guest kernel panicked", "last console output", "Kernel panic"}, false},
-		{"no power-off", RunSpec{Argv: []string{"true"}, MaxInsns: 50_000_000, RAMSize: 256 << 20},
-			[]string{"did not power off within 50000000 instructions", "--max-insns"}, true},
+		{"no power-off", RunSpec{Argv: []string{"sh", "-c", "while :; do :; done"}, MaxInsns: 50_000_000, RAMSize: 256 << 20},
+			[]string{"did not power off within 50000000 instructions after the ready point", "--max-insns"}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 
 	"github.com/ipfs/go-cid"
 
@@ -81,10 +82,12 @@ func runNote(b *machine.BootConfig, job []byte) []byte {
 	return []byte(runNoteVersion + hex.EncodeToString(bootHash(b, []byte("job"), job)))
 }
 
-// runNoteWithPhase adds the phase to a run's note.
-func runNoteWithPhase(note []byte, afterReady bool) []byte {
+// runNoteWithPhase adds the phase to a run's note: before the ready point,
+// or after it, which was at readyAt instructions (the command's budget
+// counts from there).
+func runNoteWithPhase(note []byte, afterReady bool, readyAt uint64) []byte {
 	if afterReady {
-		return append(slices.Clip(note), phaseJob...)
+		return fmt.Appendf(slices.Clip(note), "%s@%d", phaseJob, readyAt)
 	}
 	return append(slices.Clip(note), phaseBoot...)
 }
@@ -135,38 +138,44 @@ func writeReadyCID(ctx context.Context, path string) error {
 }
 
 // restoreSnapshot builds the machine of a run from the snapshot at path,
-// after checking that the snapshot was taken of the same run. For a
-// snapshot taken after the ready point it calls attach first, so that the
-// job's drives are there when the snapshot writes back what the guest had
-// written to them.
-func restoreSnapshot(path string, cfg machine.Config, note []byte, attach func()) (*machine.Machine, bool, error) {
+// after checking that the snapshot was taken of the same run, and returns
+// the ready point's instruction count (0 for a snapshot taken before it).
+// For a snapshot taken after the ready point it calls attach first, so
+// that the job's drives are there when the snapshot writes back what the
+// guest had written to them.
+func restoreSnapshot(path string, cfg machine.Config, note []byte, attach func()) (*machine.Machine, uint64, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("resume: %w", err)
+		return nil, 0, fmt.Errorf("resume: %w", err)
 	}
 	defer f.Close()
 	info, err := machine.ReadSnapshotInfo(bufio.NewReader(f))
 	if err != nil {
-		return nil, false, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, 0, fmt.Errorf("resume from %s: %w", path, err)
 	}
-	var afterReady bool
+	var readyAt uint64
+	after, isAfter := bytes.CutPrefix(info.Note, append(slices.Clip(note), phaseJob+"@"...))
 	switch {
-	case bytes.Equal(info.Note, runNoteWithPhase(note, false)):
-	case bytes.Equal(info.Note, runNoteWithPhase(note, true)):
-		afterReady = true
+	case bytes.Equal(info.Note, runNoteWithPhase(note, false, 0)):
+	case isAfter:
+		n, err := strconv.ParseUint(string(after), 10, 64)
+		if err != nil || n == 0 || n > info.Instret {
+			return nil, 0, fmt.Errorf("resume from %s: bad ready point %q in the snapshot's note", path, after)
+		}
+		readyAt = n
 		attach()
 	default:
-		return nil, false, fmt.Errorf("resume from %s: the snapshot was taken of a different run: the command, its environment, "+
+		return nil, 0, fmt.Errorf("resume from %s: the snapshot was taken of a different run: the command, its environment, "+
 			"its inputs' file systems or mounts, the image, the boot files or the kernel command line differ", path)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, false, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, 0, fmt.Errorf("resume from %s: %w", path, err)
 	}
 	m, err := machine.RestoreSnapshot(bufio.NewReaderSize(f, 1<<20), cfg)
 	if err != nil {
-		return nil, false, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, 0, fmt.Errorf("resume from %s: %w", path, err)
 	}
-	return m, afterReady, nil
+	return m, readyAt, nil
 }
 
 // restoreReady builds a machine at the ready point from the ready snapshot

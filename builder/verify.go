@@ -31,8 +31,10 @@ type VerifySpec struct {
 	// NoSnapshot rebuilds from a fresh boot instead of the image's ready
 	// snapshot (BuildSpec.NoSnapshot).
 	NoSnapshot bool
-	Console    io.Writer
-	Progress   io.Writer
+	// Translate rebuilds with translation to WebAssembly (BuildSpec.Translate).
+	Translate bool
+	Console   io.Writer
+	Progress  io.Writer
 
 	// ReadySnapshot, if set, is the ready snapshot file to start from
 	// instead of the cache's (BuildSpec.ReadySnapshot; see UseArchive).
@@ -115,17 +117,19 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 		return nil, fmt.Errorf("verify: the stamp's recipe: %w", err)
 	}
 	built, err := Build(ctx, BuildSpec{
-		Recipe:      r,
-		Source:      source,
-		Git:         git,
-		Inputs:      spec.Inputs,
-		Fetcher:     spec.Fetcher,
-		Formats:     pub.Formats,
-		Bootargs:    st.Machine.Bootargs,
-		ToolVersion: st.Reprovm,
-		NoSnapshot:  spec.NoSnapshot,
-		Console:     spec.Console,
-		Progress:    spec.Progress,
+		Recipe:          r,
+		Source:          source,
+		Git:             git,
+		Inputs:          spec.Inputs,
+		Fetcher:         spec.Fetcher,
+		Formats:         pub.Formats,
+		Bootargs:        st.Machine.Bootargs,
+		CheckpointEvery: st.Machine.CheckpointEvery,
+		ToolVersion:     st.Reprovm,
+		NoSnapshot:      spec.NoSnapshot,
+		Translate:       spec.Translate,
+		Console:         spec.Console,
+		Progress:        spec.Progress,
 
 		ReadySnapshot: spec.ReadySnapshot, // the archive's, when trusted (UseArchive)
 	})

@@ -24,7 +24,7 @@ const goImageSHA256 = "1b48b37aa4f0eeb1bfb71656c2494041b4c96fff3e407b541ac8675c3
 // firmware, initramfs, root.erofs and manifest.json), as reprovm image add
 // prints it: the name later issues use for the image. Besides the lock, the
 // guest init (guest/init.riscv64) is part of it.
-const goImageCID = "bafybeicqk6wmcwhivqkk4iee3tqecxqiggvdr6lysnbk3alnacthsxamhu"
+const goImageCID = "bafybeidrnw7ttur34eyn3yqilpvp2dkufmlm4ggugifnxwfw3ahw7fymae"
 
 // TestBuildImageGo builds the built-in go image twice, in different
 // directories and under different umasks, requires identical bytes and the

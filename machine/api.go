@@ -23,6 +23,20 @@ type Config struct {
 	Console io.Writer
 	// Drives are the virtio block devices, at most VirtioSlots.
 	Drives []Drive
+	// Reference turns the interpreter's fast paths off: one instruction per
+	// decoded block and every load and store through the fully checked
+	// path. It is slow, and changes no result (the retired-instruction
+	// count, console, memory and interrupts are the same); tests use it to
+	// show that.
+	Reference bool
+	// RecordReads makes the machine note which byte ranges of each drive
+	// the guest reads and where the data went (DriveReads, PageSource).
+	RecordReads bool
+	// Translate runs hot guest code translated to WebAssembly and compiled
+	// to native code by wazero, with the same results, instruction counts
+	// and state as the interpreter. On hosts where wazero has no compiler
+	// (other than amd64 and arm64) the interpreter runs instead.
+	Translate bool
 }
 
 // StopReason says why Run returned.

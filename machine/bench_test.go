@@ -29,6 +29,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,8 +48,9 @@ const benchDir = "testdata/bench"
 // benchProgram is a built benchmark: a bare-metal ELF whose `result` word
 // must end up holding want, and which then writes 1 to tohost.
 type benchProgram struct {
-	elf  []byte
-	want uint64
+	elf       []byte
+	want      uint64
+	reference bool // run with machine.Config.Reference
 }
 
 // benchWorkload builds one program at a full (benchmark) or small (test) size.
@@ -78,34 +80,43 @@ func BenchmarkGuest(b *testing.B) {
 				qemuTime = benchTimeQEMU(b, b.TempDir(), prog)
 			}
 			var insns, runs uint64
-			var elapsed time.Duration
+			var elapsed, cpu time.Duration
 			for b.Loop() {
-				n, d := benchRun(b, prog)
+				n, d, c := benchRun(b, prog)
 				insns += n
 				elapsed += d
+				cpu += c
 				runs++
 			}
 			b.ReportMetric(float64(insns)/elapsed.Seconds()/1e6, "MIPS")
+			if cpu > 0 {
+				b.ReportMetric(float64(insns)/cpu.Seconds()/1e6, "cpu-MIPS")
+			}
 			b.ReportMetric(float64(insns/runs)/1e6, "Minsns/op")
 			if qemuTime > 0 {
 				b.ReportMetric(float64(qemuTime)/1e6, "qemu-ms/op")
 				b.ReportMetric(float64(insns/runs)/qemuTime.Seconds()/1e6, "qemu-MIPS")
 			}
 		})
+		b.Run(w.name+"-translated", func(b *testing.B) { benchTranslated(b, w) })
 	}
 }
 
 // TestBenchProgramsDeterministic runs each benchmark program, at a small
-// size, twice on fresh machines: both runs must pass their self-check, leave
-// the host-computed result in memory, and retire the same instructions.
+// size, three times on fresh machines, the last with the interpreter's fast
+// paths off (machine.Config.Reference): every run must pass its
+// self-check, leave the host-computed result in memory, and retire the same
+// instructions.
 func TestBenchProgramsDeterministic(t *testing.T) {
 	for _, w := range benchWorkloads {
 		t.Run(w.name, func(t *testing.T) {
 			prog := w.build(t, t.TempDir(), true)
-			first, _ := benchRun(t, prog)
-			second, _ := benchRun(t, prog)
-			if first != second {
-				t.Fatalf("instret differs between runs: %d then %d", first, second)
+			first, _, _ := benchRun(t, prog)
+			second, _, _ := benchRun(t, prog)
+			prog.reference = true
+			third, _, _ := benchRun(t, prog)
+			if first != second || first != third {
+				t.Fatalf("instret differs between runs: %d, %d, then %d with the fast paths off", first, second, third)
 			}
 			t.Logf("%d instructions", first)
 		})
@@ -125,14 +136,22 @@ func TestBenchProgramsOnQEMU(t *testing.T) {
 
 // benchRun runs prog on a fresh machine until it writes tohost, checks that
 // it passed with the expected result, and returns the retired instructions
-// and the time Run took. Machine set-up is outside a benchmark's timer.
-func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration) {
+// and the wall and thread CPU time Run took. Machine set-up is outside a
+// benchmark's timer.
+func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration, time.Duration) {
+	tb.Helper()
+	return benchRunConfig(tb, prog, machine.Config{})
+}
+
+// benchRunConfig is benchRun on a machine built from cfg.
+func benchRunConfig(tb testing.TB, prog benchProgram, cfg machine.Config) (uint64, time.Duration, time.Duration) {
 	tb.Helper()
 	b, _ := tb.(*testing.B)
 	if b != nil {
 		b.StopTimer()
 	}
-	m, err := machine.New(machine.Config{})
+	cfg.Reference = cfg.Reference || prog.reference
+	m, err := machine.New(cfg)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -144,9 +163,11 @@ func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration) {
 	if b != nil {
 		b.StartTimer()
 	}
-	start := time.Now()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	start, startCPU := time.Now(), threadCPU()
 	stop, err := m.Run(tb.Context(), benchMaxInsns)
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), threadCPU()-startCPU
 	if err != nil {
 		tb.Fatalf("run: %v (pc %#x, %d instructions)", err, m.PC(), m.Instret())
 	}
@@ -163,7 +184,7 @@ func benchRun(tb testing.TB, prog benchProgram) (uint64, time.Duration) {
 	case stop.ToHost != 1:
 		tb.Fatalf("tohost %#x, want 1 (pass); code %#x", stop.ToHost, stop.ToHost>>1)
 	}
-	return m.Instret(), elapsed
+	return m.Instret(), elapsed, cpu
 }
 
 func benchSymbol(tb testing.TB, img *machine.ELFImage, name string) uint64 {

@@ -97,7 +97,15 @@ func (m *Machine) attachDevices(cfg Config) error {
 		if i < len(cfg.Drives) {
 			d := cfg.Drives[i]
 			var err error
-			slot, err = dev.NewVirtioBlock(dev.BlockConfig{Disk: d.Disk, ReadOnly: d.ReadOnly, Serial: d.Serial}, m, m.plic, dev.VirtioIRQ(i))
+			bc := dev.BlockConfig{Disk: d.Disk, ReadOnly: d.ReadOnly, Serial: d.Serial}
+			if m.reads != nil {
+				bc.OnRead = func(off int64, pa, n uint64) {
+					if pa >= RAMBase {
+						m.reads.note(i, off, pa-RAMBase, n)
+					}
+				}
+			}
+			slot, err = dev.NewVirtioBlock(bc, m, m.plic, dev.VirtioIRQ(i))
 			if err != nil {
 				return fmt.Errorf("drive %d: %w", i, err)
 			}

@@ -74,7 +74,9 @@ func buildISA(t *testing.T, tc isaTest, defines ...string) (string, []byte) {
 	return filepath.Join(out, "t.elf"), rvtest.GCC(t, out, "t.elf", args...)
 }
 
-// TestISA runs every program of the suite on reprovm's hart.
+// TestISA runs every program of the suite on reprovm's hart, with the
+// interpreter's fast paths on and off (machine.Config.Reference): both must
+// pass after the same number of instructions.
 func TestISA(t *testing.T) {
 	for _, tc := range isaTests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -82,15 +84,22 @@ func TestISA(t *testing.T) {
 			_, elf := buildISA(t, tc)
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			res, err := machine.RunTest(ctx, elf, machine.Config{}, isaMaxInsns)
-			if err != nil {
-				t.Fatalf("RunTest: %v", err)
+			var instret [2]uint64
+			for i, ref := range []bool{false, true} {
+				res, err := machine.RunTest(ctx, elf, machine.Config{Reference: ref}, isaMaxInsns)
+				if err != nil {
+					t.Fatalf("RunTest (reference %v): %v", ref, err)
+				}
+				switch {
+				case res.HitLimit:
+					t.Fatalf("reference %v: no tohost write within %d instructions", ref, isaMaxInsns)
+				case !res.Passed:
+					t.Fatalf("reference %v: test case %d failed (after %d instructions)", ref, res.FailedTest, res.Instret)
+				}
+				instret[i] = res.Instret
 			}
-			switch {
-			case res.HitLimit:
-				t.Fatalf("no tohost write within %d instructions", isaMaxInsns)
-			case !res.Passed:
-				t.Fatalf("test case %d failed (after %d instructions)", res.FailedTest, res.Instret)
+			if instret[0] != instret[1] {
+				t.Fatalf("%d instructions with the fast paths, %d without", instret[0], instret[1])
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/reprovm/reprovm/machine/internal/bus"
 	"github.com/reprovm/reprovm/machine/internal/dev"
 	"github.com/reprovm/reprovm/machine/internal/hart"
+	"github.com/reprovm/reprovm/machine/internal/jit"
 )
 
 // EmulatorVersion is the semantic version of the machine's guest-visible
@@ -42,6 +43,11 @@ type Machine struct {
 
 	drives []Drive           // as configured, for snapshots
 	virtio []*dev.VirtioMMIO // the transport slots, in order
+
+	ram   *ramTree // StateRoot's tree, made by its first call
+	reads *readLog // with Config.RecordReads
+
+	tr *jit.Translator // nil: interpret only (see translate.go)
 }
 
 // runChunk is how many instructions run between checks of the context.
@@ -56,11 +62,25 @@ func New(cfg Config) (*Machine, error) {
 	if size%4096 != 0 || size > 1<<40 {
 		return nil, fmt.Errorf("new machine: RAM size %d is not a multiple of 4 KiB up to 1 TiB", size)
 	}
-	b, err := bus.New(RAMBase, size)
+	return newMachine(cfg, size, jit.Options{})
+}
+
+// newMachine is New with a RAM size and the translator's options.
+func newMachine(cfg Config, size uint64, opts jit.Options) (*Machine, error) {
+	b, mem, err := newBus(cfg, size)
 	if err != nil {
 		return nil, fmt.Errorf("new machine: %w", err)
 	}
 	m := &Machine{bus: b, hart: hart.New(b, RAMBase)}
+	m.hart.Reference = cfg.Reference
+	if cfg.RecordReads {
+		m.reads = &readLog{drives: make([][]Range, len(cfg.Drives)), pages: map[uint64]PageSource{}}
+	}
+	if mem != nil {
+		if m.tr, err = jit.New(mem, m.hart, opts); err != nil {
+			return nil, fmt.Errorf("new machine: %w", err)
+		}
+	}
 	if err := m.attachDevices(cfg); err != nil {
 		return nil, fmt.Errorf("new machine: %w", err)
 	}
@@ -101,7 +121,7 @@ func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
 			return Stop{}, err
 		}
 		limit := min(end, m.hart.Instret()+runChunk)
-		switch m.hart.Run(limit) {
+		switch m.runHart(limit) {
 		case hart.StopToHost:
 			return Stop{Reason: StopToHost, ToHost: m.hart.ToHost}, nil
 		case hart.StopECall:
@@ -115,6 +135,9 @@ func (m *Machine) Run(ctx context.Context, maxInsns uint64) (Stop, error) {
 			cause, tval := m.hart.LastTrap()
 			return Stop{Reason: StopTrapLoop, Cause: cause, TVal: tval}, nil
 		case hart.StopLimit:
+			if err := m.translateErr(); err != nil {
+				return Stop{}, err
+			}
 			if m.hart.Instret() >= end {
 				return Stop{Reason: StopLimit}, nil
 			}

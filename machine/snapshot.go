@@ -198,27 +198,29 @@ func sectionHeader(w io.Writer, tag uint32, n uint64) error {
 	return err
 }
 
-func (m *Machine) writeSections(w io.Writer) error {
-	small := []struct {
-		tag  uint32
-		save func(*snap.Writer)
-	}{
+// smallSection is a snapshot section written in one piece.
+type smallSection struct {
+	tag  uint32
+	save func(*snap.Writer)
+}
+
+// smallSections lists the sections before RAM, in order: the hart first,
+// then the devices and the device tree.
+func (m *Machine) smallSections() []smallSection {
+	s := []smallSection{
 		{secHart, m.hart.SaveState},
 		{secPLIC, m.plic.SaveState},
 		{secUART, m.uart.SaveState},
 		{secPower, m.power.saveState},
 	}
 	for _, v := range m.virtio {
-		small = append(small, struct {
-			tag  uint32
-			save func(*snap.Writer)
-		}{secVirtio, v.SaveState})
+		s = append(s, smallSection{secVirtio, v.SaveState})
 	}
-	small = append(small, struct {
-		tag  uint32
-		save func(*snap.Writer)
-	}{secDTB, func(w *snap.Writer) { w.Blob(m.dtb) }})
-	for _, s := range small {
+	return append(s, smallSection{secDTB, func(w *snap.Writer) { w.Blob(m.dtb) }})
+}
+
+func (m *Machine) writeSections(w io.Writer) error {
+	for _, s := range m.smallSections() {
 		var sw snap.Writer
 		s.save(&sw)
 		if err := section(w, s.tag, sw.Bytes()); err != nil {

@@ -27,6 +27,20 @@ const (
 	BuilderID = "https://github.com/reprovm/reprovm"
 )
 
+// FileRead is one file of an input tree that a build read: the tree's
+// name ("source", "deps/NAME") and CID, the file's path in it, its size and
+// how many of its bytes the guest read (from the machine's record of block
+// reads, mapped back to files; see builder.Built.Reads). The provenance
+// lists them as resolved dependencies: what the build used, not what the
+// recipe claimed.
+type FileRead struct {
+	Input string
+	CID   string
+	Path  string
+	Size  int64
+	Read  int64
+}
+
 // Subject is an artifact a provenance statement is about.
 type Subject struct {
 	Name   string // such as "app.wasm"
@@ -102,12 +116,15 @@ type builder struct {
 //     {name, uri "ipfs://<cid>", digest {"cid": <cid>}} (names "image",
 //     "source", "deps/<name>"), and the git checkout as
 //     {name "source.git", uri "git+<url>@<commit>", digest {"gitCommit"}};
+//     Then each file the build read (reads), as {name "<input>/<path>",
+//     uri "ipfs://<cid>/<path>", annotations {"size", "bytesRead"}}, in
+//     input and path order;
 //   - runDetails.builder: {id BuilderID, version {"reprovm", "emulator"}};
 //   - runDetails.byproducts: the console log {name "console.log", digest
 //     sha256}, the stamp {name "reprovm.build", digest sha256 of its
 //     canonical encoding}, and the machine's result {name "machine",
 //     content and annotations {"instret", "state_root"}}.
-func Provenance(s *Stamp, subjects []Subject) ([]byte, error) {
+func Provenance(s *Stamp, subjects []Subject, reads []FileRead) ([]byte, error) {
 	if s == nil {
 		return nil, errors.New("provenance: nil stamp")
 	}
@@ -156,9 +173,20 @@ func Provenance(s *Stamp, subjects []Subject) ([]byte, error) {
 		deps = append(deps, cidDep("deps/"+name, s.Deps[name]))
 	}
 
+	for _, r := range reads {
+		if err := checkText("read file path", r.Path, false); err != nil {
+			return nil, fmt.Errorf("provenance: %w", err)
+		}
+		deps = append(deps, resourceDescriptor{Name: r.Input + "/" + r.Path, URI: "ipfs://" + r.CID + "/" + r.Path,
+			Annotations: map[string]any{"size": r.Size, "bytesRead": r.Read}})
+	}
+
 	result := map[string]any{"instret": s.Instret}
 	if s.StateRoot != "" {
 		result["state_root"] = s.StateRoot
+	}
+	if s.TranscriptSHA256 != "" {
+		result["transcript_sha256"] = s.TranscriptSHA256
 	}
 	content, err := canonicalJSON(result)
 	if err != nil {

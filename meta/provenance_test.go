@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -18,7 +19,11 @@ func TestProvenance(t *testing.T) {
 		{Name: "z.txt", SHA256: s.Outputs[1].SHA256},
 		{Name: "app.wasm", SHA256: strings.Repeat("1", 64)},
 	}
-	b, err := Provenance(s, subjects)
+	reads := []FileRead{
+		{Input: "source", CID: s.Source.CID, Path: "main.go", Size: 120, Read: 120},
+		{Input: "deps/zlib", CID: s.Deps["zlib"], Path: "zlib/inflate.go", Size: 9000, Read: 4096},
+	}
+	b, err := Provenance(s, subjects, reads)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +36,7 @@ func TestProvenance(t *testing.T) {
 	}
 
 	// Deterministic, and independent of the subjects' order.
-	b2, err := Provenance(s, []Subject{subjects[1], subjects[0]})
+	b2, err := Provenance(s, []Subject{subjects[1], subjects[0]}, reads)
 	if err != nil || !bytes.Equal(b, b2) {
 		t.Errorf("second statement differs at %d (%v)", FirstDiff(b, b2), err)
 	}
@@ -49,9 +54,10 @@ func TestProvenance(t *testing.T) {
 				ExternalParameters   map[string]any    `json:"externalParameters"`
 				InternalParameters   map[string]string `json:"internalParameters"`
 				ResolvedDependencies []struct {
-					Name   string            `json:"name"`
-					URI    string            `json:"uri"`
-					Digest map[string]string `json:"digest"`
+					Name        string            `json:"name"`
+					URI         string            `json:"uri"`
+					Digest      map[string]string `json:"digest"`
+					Annotations map[string]any    `json:"annotations"`
 				} `json:"resolvedDependencies"`
 			} `json:"buildDefinition"`
 			RunDetails struct {
@@ -105,7 +111,11 @@ func TestProvenance(t *testing.T) {
 	}
 	var deps []string
 	for _, r := range bd.ResolvedDependencies {
-		deps = append(deps, r.Name+" "+r.URI+" "+mapString(r.Digest))
+		line := r.Name + " " + r.URI + " " + mapString(r.Digest)
+		if r.Annotations != nil {
+			line += fmt.Sprint(" ", r.Annotations["size"], " ", r.Annotations["bytesRead"])
+		}
+		deps = append(deps, line)
 	}
 	wantDeps := []string{
 		"image ipfs://bafybeidozhaq46cd5qypnz4t54yef2mr6t6c2vj6puqdvczr6k3bn5di3m cid=bafybeidozhaq46cd5qypnz4t54yef2mr6t6c2vj6puqdvczr6k3bn5di3m",
@@ -113,6 +123,8 @@ func TestProvenance(t *testing.T) {
 		"source.git git+https://github.com/reprovm/example@0123456789abcdef0123456789abcdef01234567 gitCommit=0123456789abcdef0123456789abcdef01234567",
 		"deps/abc ipfs://bafkqaaa cid=bafkqaaa",
 		"deps/zlib ipfs://bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354 cid=bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354",
+		"source/main.go ipfs://bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4/main.go  120 120",
+		"deps/zlib/zlib/inflate.go ipfs://bafybeiczsscdsbs7ffqz55asqdf3smv6klcw3gofszvwlyarci47bgf354/zlib/inflate.go  9000 4096",
 	}
 	if !reflect.DeepEqual(deps, wantDeps) {
 		t.Errorf("resolvedDependencies\n got %q\nwant %q", deps, wantDeps)
@@ -156,7 +168,7 @@ func mapString(m map[string]string) string {
 
 func TestProvenanceMinimal(t *testing.T) {
 	s := minimalStamp()
-	b, err := Provenance(s, []Subject{{Name: "a", SHA256: s.Outputs[0].SHA256}})
+	b, err := Provenance(s, []Subject{{Name: "a", SHA256: s.Outputs[0].SHA256}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +198,7 @@ func TestProvenanceErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Provenance(tt.s, tt.subjects)
+			_, err := Provenance(tt.s, tt.subjects, nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Provenance: %v; want an error containing %q", err, tt.want)
 			}

@@ -61,6 +61,10 @@ type Stamp struct {
 	// StateRoot is the machine's final state root, when the run computed
 	// one. Omitted when empty.
 	StateRoot string `json:"state_root,omitempty"`
+	// TranscriptSHA256 is the hex SHA-256 of the run's transcript of
+	// state roots (Transcript.SHA256), when it kept one. Omitted when
+	// empty.
+	TranscriptSHA256 string `json:"transcript_sha256,omitempty"`
 	// Workdir is the command's working directory in the guest: an absolute,
 	// clean path ("/" for the root).
 	Workdir string `json:"workdir"`
@@ -74,6 +78,9 @@ type Machine struct {
 	MaxInsns uint64 `json:"max_insns"`
 	// RAMSize is the guest RAM in bytes.
 	RAMSize uint64 `json:"ram_size"`
+	// CheckpointEvery is the transcript's checkpoint interval in
+	// instructions; 0 (omitted) when the run kept no transcript.
+	CheckpointEvery uint64 `json:"checkpoint_every,omitempty"`
 }
 
 // Source names the source tree by CID and, when it came from a git
@@ -266,6 +273,11 @@ func (s *Stamp) Validate() error {
 	}
 	if s.StateRoot != "" {
 		if err := checkToken("state root", s.StateRoot); err != nil {
+			return err
+		}
+	}
+	if s.TranscriptSHA256 != "" {
+		if err := checkHex256("transcript sha256", s.TranscriptSHA256); err != nil {
 			return err
 		}
 	}

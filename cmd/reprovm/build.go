@@ -29,6 +29,7 @@ const (
 const (
 	provenanceName = "provenance.intoto.json"
 	logName        = "build.log"
+	transcriptName = "transcript.json"
 )
 
 // inputFlags are the flags of the commands that obtain inputs by CID.
@@ -73,6 +74,8 @@ func newBuildCmd() *cobra.Command {
 		formats    []string
 		quiet      bool
 		noSnapshot bool
+		every      uint64
+		translate  bool
 	)
 	cmd := &cobra.Command{
 		Use:   "build [flags] [DIR] [-- COMMAND...]",
@@ -87,9 +90,11 @@ deterministic RISC-V machine, with no network:
   3. boot the image, with the source at /src (writable; writes are discarded)
      and each dependency read-only at /deps/NAME, and run the command;
   4. stamp each wasm output with a reprovm.build custom section recording
-     everything needed to rebuild it, and write the outputs, an in-toto SLSA
-     provenance statement (` + provenanceName + `) and the console log
-     (` + logName + `) to --out.
+     everything needed to rebuild it (with the final state root and the hash
+     of the transcript of state roots), and write the outputs, an in-toto
+     SLSA provenance statement (` + provenanceName + `, listing the files
+     of the source and dependencies the build actually read), the console
+     log (` + logName + `) and the transcript (` + transcriptName + `) to --out.
 
 The recipe (TOML):
   image = "go"                       # built-in name (reprovm image list) or CID
@@ -161,6 +166,9 @@ failure); 130 interrupted.`,
 				Formats:    fs,
 				NoSnapshot: noSnapshot,
 				Progress:   stderr,
+
+				CheckpointEvery: every,
+				Translate:       translate,
 			}
 			if !quiet {
 				spec.Console = stderr
@@ -197,6 +205,8 @@ failure); 130 interrupted.`,
 	fl.StringArrayVar(&formats, "stamp-format", nil, "also stamp wasm outputs in `FORMAT`: contractmetav0 (Stellar contract meta) or icp (Internet Computer metadata) (repeatable)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "do not stream the guest console to stderr")
 	fl.BoolVar(&noSnapshot, "no-snapshot", false, "boot the image from scratch instead of starting from its ready snapshot (same result, slower)")
+	fl.BoolVar(&translate, "translate", false, "run hot guest code translated to WebAssembly (faster on amd64 and arm64; the same result)")
+	fl.Uint64Var(&every, "checkpoint-every", builder.DefaultCheckpointEvery, "take a state root every `N` instructions after the ready point, into "+transcriptName+" and the stamp (0: none)")
 	return cmd
 }
 
@@ -267,6 +277,13 @@ func writeBuilt(dir string, b *builder.Built) error {
 		return err
 	}
 	files := map[string][]byte{provenanceName: append(prov, '\n'), logName: b.Log}
+	if b.Transcript != nil {
+		t, err := b.Transcript.Marshal()
+		if err != nil {
+			return err
+		}
+		files[transcriptName] = append(t, '\n')
+	}
 	for _, o := range b.Outputs {
 		if _, clash := files[o.Name]; clash {
 			return fmt.Errorf("output %s: its name clashes with the %s reprovm writes; rename the output", o.Path, o.Name)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -29,17 +30,17 @@ var tinyWasm = []byte{
 
 // tinyProject writes a project whose build copies a wasm module from its
 // source to /out: a build that costs one boot and the go image's warm-up
-// (the first time, when it makes the image's ready snapshot; with the
-// default RAM size so that the demo's builds share it), then about 50
-// million guest instructions from the snapshot, for testing build, stamp
-// and verify on the real machine.
+// the first time, when it makes the image's ready snapshot (with the
+// default RAM size, so that the demo's builds share it), and then a few
+// million guest instructions after the ready point, for testing build,
+// stamp and verify on the real machine.
 func tinyProject(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	recipe := `image = "go"
 command = ["cp", "m.wasm", "/out/m.wasm"]
 outputs = ["/out/m.wasm"]
-max_insns = 100000000000
+max_insns = 5000000000
 `
 	if err := os.WriteFile(filepath.Join(dir, "reprovm.toml"), []byte(recipe), 0o644); err != nil {
 		t.Fatal(err)
@@ -86,10 +87,32 @@ func TestBuildVerify(t *testing.T) {
 	if len(st.Outputs) != 1 || st.Outputs[0].SHA256 != hex.EncodeToString(core[:]) || st.Workdir != "/src" || st.Instret == 0 {
 		t.Errorf("stamp: %+v", st)
 	}
-	for _, name := range []string{provenanceName, logName} {
+	for _, name := range []string{provenanceName, logName, transcriptName} {
 		if _, err := os.Stat(filepath.Join(out, name)); err != nil {
 			t.Error(err)
 		}
+	}
+	// The transcript: the ready point and the end, whose root and hash the
+	// stamp records.
+	tb, err := os.ReadFile(filepath.Join(out, transcriptName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := meta.ParseTranscript(tb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := tr.SHA256(); len(tr.Checkpoints) != 2 || tr.Final().Root != st.StateRoot || h != st.TranscriptSHA256 ||
+		st.Machine.CheckpointEvery != builder.DefaultCheckpointEvery || tr.Final().Instret != st.Instret {
+		t.Errorf("transcript %+v does not match the stamp %+v", tr, st)
+	}
+	// The provenance lists the one source file the command read, whole.
+	prov, err := os.ReadFile(filepath.Join(out, provenanceName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf(`"annotations":{"bytesRead":%d,"size":%d},"name":"source/m.wasm"`, len(tinyWasm), len(tinyWasm)); !strings.Contains(string(prov), want) {
+		t.Errorf("provenance lacks %s:\n%s", want, prov)
 	}
 	// inspect, both ways.
 	if r := runCLI(ctx, "inspect", filepath.Join(out, "m.wasm")); r.code != 0 || !strings.Contains(r.stdout, "core sha256   "+hex.EncodeToString(core[:])) {

@@ -35,6 +35,6 @@ with no network, so that anyone can rebuild an artifact and get the same bytes.
 	root.AddCommand(newGetCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newImageCmd())
-	root.AddCommand(newBuildCmd(), newVerifyCmd(), newInspectCmd(), newDepsCmd(), newWasmCmd())
+	root.AddCommand(newBuildCmd(), newVerifyCmd(), newInspectCmd(), newDepsCmd(), newWasmCmd(), newBisectCmd())
 	return root
 }

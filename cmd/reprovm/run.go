@@ -107,7 +107,7 @@ Exit status with --elf:
 	fl := cmd.Flags()
 	fl.StringVar(&f.elf, "elf", "", "run the bare-metal test program `FILE` (riscv-tests tohost convention)")
 	fl.Var(&f.ram, "ram", "RAM `SIZE` in bytes, with an optional binary suffix K, M, G or T (a multiple of 4K; default 2G, or 256M with --elf)")
-	fl.Uint64Var(&f.maxInsns, "max-insns", f.maxInsns, "stop after `N` retired instructions; 0 means no limit")
+	fl.Uint64Var(&f.maxInsns, "max-insns", f.maxInsns, "stop after `N` retired instructions (in Linux mode: of the command, counted from the ready point after the boot); 0 means no limit")
 	addVMFlags(cmd, &f.vm)
 	return cmd
 }

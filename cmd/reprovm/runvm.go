@@ -37,6 +37,9 @@ type vmFlags struct {
 	snapshotAt               uint64
 	fromSnapshot             string
 	noSnapshot               bool
+	translate                bool
+	checkpointEvery          uint64
+	transcript               string
 }
 
 // addVMFlags registers the Linux-mode flags on cmd.
@@ -56,6 +59,9 @@ func addVMFlags(cmd *cobra.Command, v *vmFlags) {
 	fl.StringVar(&v.saveSnapshot, "save-snapshot", "", "write the machine's state to `FILE` at power-off, or at --snapshot-at")
 	fl.Uint64Var(&v.snapshotAt, "snapshot-at", 0, "with --save-snapshot: stop when `N` instructions have retired (counted from boot) and save the snapshot then")
 	fl.BoolVar(&v.noSnapshot, "no-snapshot", false, "with --image: boot from scratch instead of starting from the image's ready snapshot (made on first use and kept in the cache; same result, slower)")
+	fl.BoolVar(&v.translate, "translate", false, "run hot guest code translated to WebAssembly (faster on amd64 and arm64; the same result)")
+	fl.Uint64Var(&v.checkpointEvery, "checkpoint-every", 0, "take a state root of the whole machine every `N` instructions after the ready point (and there, and at the end); with --transcript")
+	fl.StringVar(&v.transcript, "transcript", "", "write the (instret, state root) pairs of --checkpoint-every to `FILE` as JSON")
 	fl.StringVar(&v.fromSnapshot, "from-snapshot", "", "resume from a snapshot `FILE` instead of booting; give the same command, --drive, --image, --env, --workdir, --ram and expert flags as the run that saved it")
 }
 
@@ -85,6 +91,12 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		SaveSnapshot: f.vm.saveSnapshot,
 		SnapshotAt:   f.vm.snapshotAt,
 		FromSnapshot: f.vm.fromSnapshot,
+
+		Translate:       f.vm.translate,
+		CheckpointEvery: f.vm.checkpointEvery,
+	}
+	if (f.vm.checkpointEvery == 0) != (f.vm.transcript == "") {
+		return &statusError{code: exitVMFailed, msg: "--checkpoint-every N and --transcript FILE go together"}
 	}
 	if f.vm.snapshotAt != 0 && f.vm.saveSnapshot == "" {
 		return &statusError{code: exitVMFailed, msg: "--snapshot-at needs --save-snapshot FILE"}
@@ -152,6 +164,16 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		res.ExitStatus, res.Instret, resumed, res.Wall.Seconds(), mips(ran, res.Wall))
 	if f.vm.saveSnapshot != "" {
 		fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: snapshot at power-off written to %s\n", f.vm.saveSnapshot)
+	}
+	if t := res.Transcript; t != nil {
+		b, err := t.Marshal()
+		if err != nil {
+			return &statusError{code: exitVMFailed, msg: err.Error()}
+		}
+		if err := builder.WriteFileAtomic(f.vm.transcript, append(b, '\n')); err != nil {
+			return &statusError{code: exitVMFailed, msg: fmt.Sprintf("--transcript: %v", err)}
+		}
+		fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: %d state roots written to %s; final %s\n", len(t.Checkpoints), f.vm.transcript, t.Final().Root)
 	}
 	if f.vm.out != "" {
 		if err := extractOut(f.vm.out, res.Files); err != nil {

@@ -1,7 +1,7 @@
 // Package proto is the contract between reprovm's host side and the guest
-// init: the job the host hands the init, and the header the init writes at
-// the start of the output drive. Both sides import it; it uses only the
-// standard library so that the init stays small.
+// init: the boot record ([Boot]: the two phases of a run, the drives), the
+// job on the job drive ([Job]) and the output drive's header. Both sides
+// import it; it uses only the standard library so that the init stays small.
 package proto
 
 import (

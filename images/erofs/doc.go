@@ -1,4 +1,5 @@
-// Package erofs writes uncompressed EROFS filesystem images, deterministically.
+// Package erofs writes uncompressed EROFS filesystem images, deterministically,
+// and maps byte ranges of an image back to the files they belong to.
 //
 // EROFS ("Enhanced Read-Only File System", Linux fs/erofs) is the format of
 // the read-only root filesystems reprovm boots: its uncompressed layout is
@@ -27,4 +28,12 @@
 // directory blocks follow from the next block boundary in the same order.
 // [Write] streams file contents from [Entry.Content], so an image can be
 // far larger than memory.
+//
+// [ReadMap] reads an image's metadata (superblock, inodes, directories;
+// no file data) into a [Map] that says which file, and which offset in
+// it, each byte of the image holds: [Map.Lookup] for one range, such as
+// the first differing block of two runs, and [Map.Files] for the files a
+// list of block reads touched, such as those a guest made from an input
+// drive. It reads the images Write makes and those of mkfs.erofs without
+// compression, chunked files or extra devices, hard links included.
 package erofs

@@ -116,6 +116,10 @@ type BlockConfig struct {
 	Disk     Disk
 	ReadOnly bool   // offer VIRTIO_BLK_F_RO and fail every write
 	Serial   string // answer to GET_ID, at most 20 bytes
+	// OnRead, if set, is called for each piece of a completed read: n
+	// bytes of the disk at diskOff went to guest-physical address pa.
+	// It observes; it must not touch the guest.
+	OnRead func(diskOff int64, pa, n uint64)
 }
 
 // block is the virtio-blk device. Its capacity is the disk's size in whole
@@ -243,6 +247,14 @@ func (b *block) transfer(c *chain, sector, off, n uint64, write bool) byte {
 			}
 			if err == nil {
 				err = c.writeIn(off+done, p)
+			}
+			if err == nil && b.cfg.OnRead != nil {
+				at := pos
+				pieces(c.in, off+done, uint64(len(p)), func(pa, n uint64) error {
+					b.cfg.OnRead(at, pa, n)
+					at += int64(n)
+					return nil
+				})
 			}
 		}
 		if err != nil {

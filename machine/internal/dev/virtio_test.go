@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -762,5 +763,42 @@ func fuzzVirtioBlk(t *testing.T, data []byte) {
 	}
 	if ro && !bytes.Equal(disk, before) {
 		t.Fatal("a read-only disk changed")
+	}
+}
+
+// TestVirtioBlkOnRead checks that a read split across two descriptors is
+// reported piece by piece with the right disk offsets and addresses, and
+// that writes are not reported.
+func TestVirtioBlkOnRead(t *testing.T) {
+	type piece struct {
+		off   int64
+		pa, n uint64
+	}
+	var got []piece
+	disk := make(MemDisk, 64*SectorSize)
+	g := &guestRAM{base: ramBase, mem: make([]byte, ramBytes)}
+	v, err := NewVirtioBlock(BlockConfig{Disk: disk, OnRead: func(off int64, pa, n uint64) {
+		got = append(got, piece{off, pa, n})
+	}}, g, nil, testIRQ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &testDriver{t: t, g: g, v: v}
+	d.probe(featVersion1 | blkFeatSegMax)
+	if st, _ := d.request(blkTOut, 5, buf{ramBase + 0x20000, SectorSize, false}); st != blkSOK {
+		t.Fatalf("write: status %d", st)
+	}
+	if len(got) != 0 {
+		t.Fatalf("a write was reported as a read: %+v", got)
+	}
+	hdr := d.header(bufBase, blkTIn, 3)
+	head := d.submit(hdr, buf{ramBase + 0x30000, 100, true}, buf{ramBase + 0x30100, 2*SectorSize - 100, true}, buf{bufBase + 0x20, 1, true})
+	d.notify()
+	if id, _ := d.reap(); id != uint32(head) {
+		t.Fatalf("used id %d, want %d", id, head)
+	}
+	want := []piece{{3 * SectorSize, ramBase + 0x30000, 100}, {3*SectorSize + 100, ramBase + 0x30100, 2*SectorSize - 100}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("reads reported %+v, want %+v", got, want)
 	}
 }

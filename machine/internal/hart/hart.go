@@ -72,21 +72,22 @@ const (
 
 // tlbEntry caches one 4 KiB virtual page. tag is the page's virtual address
 // with the access key of accessKey in its low 12 bits, so entries made for
-// another privilege or another SUM/MXR setting never hit. off is the page's
-// offset in RAM and page points at it. Only RAM pages are cached; device pages always take the
-// slow path.
+// another privilege or another SUM/MXR setting never hit. page points at the
+// page in RAM (ramOff gives its offset). Only RAM pages are cached; device
+// pages always take the slow path. The entry is 16 bytes, two to a cache
+// line, because the TLB's host cache misses are a good part of a large
+// guest program's time (the in-guest Go build).
 type tlbEntry struct {
 	tag  uint64
 	page unsafe.Pointer // &ram[off], for the fast paths
-	off  uint64
-	code *codePage // fetch TLB only
 }
 
-// codePage is the decode cache of one physical RAM page: a slot for every
-// 2-byte position, decoded on first execution. Stores to the page clear the
-// slots they touch (see codeWritten).
+// codePage is the decode cache of one physical RAM page: the block that
+// starts at each 2-byte position, decoded on first execution (see
+// block.go). Stores to the page drop the blocks they touch (see
+// codeWritten).
 type codePage struct {
-	insts  [pageSize / 2]rv.Inst
+	blocks [pageSize / 2]*block
 	off    uint64 // RAM offset of the page
 	writes int    // stores seen since the page was decoded (see codeDropWrites)
 }
@@ -122,7 +123,9 @@ type Hart struct {
 	code       []*codePage // by RAM page number
 	cur        *codePage   // decode cache of the page at curVPage
 	curVPage   uint64
-	crossPage  rv.Inst // an instruction that spans two pages, decoded per use
+	crossBlock block   // an instruction that spans two pages, decoded per use
+	crossUop   [1]uop  // crossBlock's storage
+	slowInst   rv.Inst // a load or store handed to execSlow
 
 	// Pending trap, set by the function that detected it.
 	trapCause, trapVal uint64
@@ -139,13 +142,24 @@ type Hart struct {
 	watch  uint64
 	ToHost uint64
 
+	// Reference turns the fast paths off: every block holds one
+	// instruction and every load and store goes through execSlow. Results
+	// must not change; tests compare the two modes. Set it before Run.
+	Reference bool
+
 	// UserECallStops makes an ecall from U-mode stop Run (StopECall) instead
 	// of trapping, for harnesses that emulate system calls.
 	UserECallStops bool
 
+	// dirty has a bit per RAM page that may have been written (dirty.go);
+	// nil unless TrackDirty was called.
+	dirty []uint64
+
 	stop      StopReason
 	limit     uint64 // Run returns when instret reaches it
 	nextEvent uint64 // instret at which Run must look at interrupts and stops
+
+	jit jitState // jit hook: see translate.go
 }
 
 // New returns a hart on b, reset to M-mode at pc.
@@ -154,6 +168,11 @@ func New(b *bus.Bus, pc uint64) *Hart {
 	h.code = make([]*codePage, len(b.RAM)/pageSize)
 	h.Reset(pc)
 	return h
+}
+
+// ramOff returns the RAM offset of p, a pointer into h.ram.
+func (h *Hart) ramOff(p unsafe.Pointer) uint64 {
+	return uint64(uintptr(p) - uintptr(unsafe.Pointer(unsafe.SliceData(h.ram))))
 }
 
 // Reset puts the hart in M-mode at pc, with every register and CSR at its

@@ -81,7 +81,10 @@ func (h *Hart) access(va uint64, size int, kind accessKind) (addr uint64, ram, o
 		return pa, false, true
 	}
 	if kind != accStore || h.storeCacheable(off>>pageShift) {
-		h.tlb[kind][va>>pageShift%tlbSize] = h.tlbEntryFor(va, kind, off, nil)
+		h.tlb[kind][va>>pageShift%tlbSize] = h.tlbEntryFor(va, kind, off)
+		if kind == accStore {
+			h.markDirty(off&^pageMask, pageSize)
+		}
 	}
 	return off, true, true
 }
@@ -164,7 +167,9 @@ func (h *Hart) amoAddr(va uint64, size int, kind accessKind) (uint64, bool) {
 // fetchPage makes h.cur the decode cache for the page of pc.
 func (h *Hart) fetchPage(pc uint64) bool {
 	if e := &h.tlb[accFetch][pc>>pageShift%tlbSize]; e.tag == pc&^pageMask|h.key[accFetch] {
-		h.cur, h.curVPage = e.code, pc&^pageMask
+		// A fetch entry always maps a page with a decode cache: dropping
+		// the cache drops its fetch entries (codeWritten).
+		h.cur, h.curVPage = h.code[h.ramOff(e.page)>>pageShift], pc&^pageMask
 		return true
 	}
 	pa, ok := h.translate(pc, accFetch)
@@ -176,16 +181,16 @@ func (h *Hart) fetchPage(pc uint64) bool {
 		return h.raise(excInsnAccess, pc)
 	}
 	cp := h.codePageFor(off)
-	h.tlb[accFetch][pc>>pageShift%tlbSize] = h.tlbEntryFor(pc, accFetch, cp.off, cp)
+	h.tlb[accFetch][pc>>pageShift%tlbSize] = h.tlbEntryFor(pc, accFetch, cp.off)
 	h.cur, h.curVPage = cp, pc&^pageMask
 	return true
 }
 
 // tlbEntryFor makes the TLB entry for the virtual page of va, backed by
 // the RAM page at offset off.
-func (h *Hart) tlbEntryFor(va uint64, kind accessKind, off uint64, cp *codePage) tlbEntry {
-	off &^= pageMask
-	return tlbEntry{tag: va&^pageMask | h.key[kind], page: unsafe.Pointer(&h.ram[off]), off: off, code: cp}
+func (h *Hart) tlbEntryFor(va uint64, kind accessKind, off uint64) tlbEntry {
+	h.jitFilled(kind, va) // jit hook
+	return tlbEntry{tag: va&^pageMask | h.key[kind], page: unsafe.Pointer(&h.ram[off&^pageMask])}
 }
 
 // ramLoad reads size bytes (1 to 8; the part of a page-crossing access

@@ -2,8 +2,6 @@ package hart
 
 import (
 	"encoding/binary"
-
-	"github.com/reprovm/reprovm/machine/internal/rv"
 )
 
 // PTE bits (privileged spec §4.3.1).
@@ -60,6 +58,7 @@ const (
 func (h *Hart) bumpStoreEpoch() {
 	h.storeEpoch = (h.storeEpoch + 1) % storeEpochs
 	if h.storeEpoch == 0 {
+		h.jit.gen++ // jit hook
 		for i := range h.tlb[accStore] {
 			h.tlb[accStore][i] = tlbEntry{tag: noPage}
 		}
@@ -69,6 +68,7 @@ func (h *Hart) bumpStoreEpoch() {
 
 // flushTLB empties all three TLBs (sfence.vma, satp writes).
 func (h *Hart) flushTLB() {
+	h.jit.gen++ // jit hook
 	for k := range h.tlb {
 		for i := range h.tlb[k] {
 			h.tlb[k][i] = tlbEntry{tag: noPage}
@@ -79,6 +79,7 @@ func (h *Hart) flushTLB() {
 
 // flushTLBPage drops the entries for the virtual page of va.
 func (h *Hart) flushTLBPage(va uint64) {
+	h.jitFlushedPage(va) // jit hook
 	i := va >> pageShift % tlbSize
 	for k := range h.tlb {
 		if h.tlb[k][i].tag&^pageMask == va&^pageMask {
@@ -96,73 +97,103 @@ func (h *Hart) translate(va uint64, kind accessKind) (uint64, bool) {
 	if kind != accFetch {
 		priv = h.effectivePriv()
 	}
-	satp := h.csr.satp
-	mode := satp >> 60
-	if priv == PrivM || mode == satpBare {
+	if priv == PrivM || h.csr.satp>>60 == satpBare {
 		return va, true
 	}
+	pte, off, level, res := h.walk(va)
+	switch res {
+	case walkAccessFault:
+		return 0, h.raise(accessFault[kind], va)
+	case walkPageFault:
+		return 0, h.raise(pageFault[kind], va)
+	}
+	// Leaf: check permissions.
+	st := h.csr.mstatus
+	if pte&pteU != 0 {
+		if priv == PrivS && (kind == accFetch || st&mstatusSUM == 0) {
+			return 0, h.raise(pageFault[kind], va)
+		}
+	} else if priv == PrivU {
+		return 0, h.raise(pageFault[kind], va)
+	}
+	var ok bool
+	switch kind {
+	case accFetch:
+		ok = pte&pteX != 0
+	case accLoad:
+		ok = pte&pteR != 0 || st&mstatusMXR != 0 && pte&pteX != 0
+	default:
+		ok = pte&pteW != 0
+	}
+	if !ok {
+		return 0, h.raise(pageFault[kind], va)
+	}
+	pa, ok := leafAddr(va, pte, level)
+	if !ok {
+		return 0, h.raise(pageFault[kind], va)
+	}
+	want := uint64(pteA)
+	if kind == accStore {
+		want |= pteD
+	}
+	if pte&want != want {
+		binary.LittleEndian.PutUint64(h.ram[off:], pte|want)
+		h.ramWritten(off, 8)
+	}
+	return pa, true
+}
+
+// walkResult is how a page-table walk ended.
+type walkResult uint8
+
+const (
+	walkLeaf        walkResult = iota // found a leaf PTE
+	walkPageFault                     // an invalid PTE or address
+	walkAccessFault                   // a PTE outside RAM
+)
+
+// walk finds the leaf PTE of va under satp's Sv39 or Sv48 table
+// (privileged spec §4.3.2, steps 1 to 4), reading memory only: the PTE,
+// its RAM offset and its level (0 for a 4 KiB page). satp must not be Bare.
+func (h *Hart) walk(va uint64) (pte, off uint64, level int, res walkResult) {
+	satp := h.csr.satp
 	levels, vaBits := 3, uint(39)
-	if mode == satpSv48 {
+	if satp>>60 == satpSv48 {
 		levels, vaBits = 4, 48
 	}
 	// The address must be the sign extension of its top translated bit.
 	if uint64(int64(va<<(64-vaBits))>>(64-vaBits)) != va {
-		return 0, h.raise(pageFault[kind], va)
+		return 0, 0, 0, walkPageFault
 	}
-	st := h.csr.mstatus
 	table := (satp & (1<<44 - 1)) << pageShift
 	for i := levels - 1; i >= 0; i-- {
 		vpn := va >> (pageShift + 9*uint(i)) & 511
-		pteAddr := table + vpn*8
-		off, ok := h.bus.InRAM(pteAddr, 8)
+		off, ok := h.bus.InRAM(table+vpn*8, 8)
 		if !ok {
-			return 0, h.raise(accessFault[kind], va)
+			return 0, 0, 0, walkAccessFault
 		}
 		pte := binary.LittleEndian.Uint64(h.ram[off:])
 		if pte&pteV == 0 || pte&(pteR|pteW) == pteW || pte&pteReserved != 0 {
-			return 0, h.raise(pageFault[kind], va)
+			return 0, 0, 0, walkPageFault
 		}
-		ppn := (pte & ptePPNMask) >> 10
 		if pte&(pteR|pteX) == 0 { // pointer to the next level
-			table = ppn << pageShift
+			table = (pte & ptePPNMask) >> 10 << pageShift
 			continue
 		}
-		// Leaf: check permissions.
-		if pte&pteU != 0 {
-			if priv == PrivS && (kind == accFetch || st&mstatusSUM == 0) {
-				return 0, h.raise(pageFault[kind], va)
-			}
-		} else if priv == PrivU {
-			return 0, h.raise(pageFault[kind], va)
-		}
-		switch kind {
-		case accFetch:
-			ok = pte&pteX != 0
-		case accLoad:
-			ok = pte&pteR != 0 || st&mstatusMXR != 0 && pte&pteX != 0
-		default:
-			ok = pte&pteW != 0
-		}
-		if !ok {
-			return 0, h.raise(pageFault[kind], va)
-		}
-		// A superpage's PPN must be aligned to its size.
-		low := uint64(1)<<(9*uint(i)) - 1
-		if ppn&low != 0 {
-			return 0, h.raise(pageFault[kind], va)
-		}
-		want := uint64(pteA)
-		if kind == accStore {
-			want |= pteD
-		}
-		if pte&want != want {
-			binary.LittleEndian.PutUint64(h.ram[off:], pte|want)
-			h.ramWritten(off, 8)
-		}
-		pa := (ppn|va>>pageShift&low)<<pageShift | va&pageMask
-		return pa, true
+		return pte, off, i, walkLeaf
 	}
-	return 0, h.raise(pageFault[kind], va)
+	return 0, 0, 0, walkPageFault
+}
+
+// leafAddr returns the physical address of va under the leaf pte found at
+// level; false if a superpage's PPN is not aligned to its size.
+func leafAddr(va, pte uint64, level int) (uint64, bool) {
+	ppn := (pte & ptePPNMask) >> 10
+	low := uint64(1)<<(9*uint(level)) - 1
+	if ppn&low != 0 {
+		return 0, false
+	}
+	return (ppn|va>>pageShift&low)<<pageShift | va&pageMask, true
 }
 
 // codePageFor returns the decode cache of the RAM page at offset off,
@@ -184,6 +215,7 @@ func (h *Hart) codePageFor(off uint64) *codePage {
 // decoded instructions that the write touched, breaks an LR reservation on
 // the written granule, and notices writes to the watched tohost word.
 func (h *Hart) ramWritten(off, n uint64) {
+	h.markDirty(off, n)
 	for p := off >> pageShift; p <= (off+n-1)>>pageShift && p < uint64(len(h.code)); p++ {
 		if cp := h.code[p]; cp != nil {
 			h.codeWritten(cp, off, n)
@@ -208,31 +240,6 @@ func (h *Hart) ramWritten(off, n uint64) {
 // its decode cache is dropped: a page that was code and became data (a
 // reused physical page) must not keep every store on the slow path.
 const codeDropWrites = 256
-
-// codeWritten forgets the decoded instructions of cp that overlap the
-// written bytes [off, off+n), including a 4-byte instruction starting two
-// bytes before them. The slot being executed may be cleared; the executor
-// holds its own pointer, so the instruction completes as decoded.
-func (h *Hart) codeWritten(cp *codePage, off, n uint64) {
-	cp.writes++
-	if cp.writes > codeDropWrites {
-		h.code[cp.off>>pageShift] = nil
-		for i := range h.tlb[accFetch] {
-			if h.tlb[accFetch][i].code == cp {
-				h.tlb[accFetch][i] = tlbEntry{tag: noPage}
-			}
-		}
-		if h.cur == cp {
-			h.curVPage = noPage
-		}
-		return
-	}
-	lo := max(off, cp.off+2) - 2
-	hi := min(off+n, cp.off+pageSize)
-	for a := lo &^ 1; a < hi; a += 2 {
-		cp.insts[(a-cp.off)>>1] = rv.Inst{}
-	}
-}
 
 // WrittenByDevice tells the hart that a device wrote guest RAM at physical
 // address pa, so caches of that memory are dropped.

@@ -1,8 +1,8 @@
 package hart
 
 import (
-	"encoding/binary"
 	"math/bits"
+	"unsafe"
 
 	"github.com/reprovm/reprovm/machine/internal/rv"
 )
@@ -15,292 +15,323 @@ import (
 // can change what is pending or enabled (CSR writes, xRET, traps, device
 // stores). So an interrupt is taken at the same instruction on every run.
 //
-// The loop executes the hot integer subset inline, with the pc in a local
-// variable, and hands everything else to execSlow: system and FP
-// instructions, atomics, and loads and stores whose TLB fast path misses.
-// The fast paths repeat those of mem.go (load64 etc.) by hand, because the
-// compiler will not inline them here. h.PC is only up to date outside the
-// inline cases, so it is written back before every call that reads it.
+// The loop executes one block (block.go) at a time: as many of its
+// instructions as fit before nextEvent, the hot integer subset inline. A
+// block's last instruction may be a branch or jump (inline) or anything
+// else (execSlow). A load or store whose TLB fast path misses also goes to
+// execSlow, and then the block ends there: execSlow may trap, change
+// privilege or translation, or store to code, so the next block is looked
+// up afresh. Only execSlow stores to pages with decoded code
+// (storeCacheable), so a block never runs stale code. The fast paths repeat
+// those of mem.go (load64 etc.) by hand, because the compiler will not
+// inline them here.
 func (h *Hart) Run(limit uint64) StopReason {
 	h.limit = limit
 	h.recheck()
 	x := &h.X
-	pc := h.PC
+	// next, if not nil, is the block at h.PC, found through the last
+	// block's links without looking at the page.
+	var next *block
 	for {
 		if h.instret >= h.nextEvent {
-			h.PC = pc
+			next = nil
 			if r := h.event(); r != StopNone {
 				return r
 			}
-			pc = h.PC
 			continue
 		}
-		if pc&^pageMask != h.curVPage {
-			if !h.fetchPage(pc) {
-				h.PC = pc
-				h.takeTrap()
-				pc = h.PC
-				continue
+		pc := h.PC
+		b := next
+		next = nil
+		if b == nil {
+			if pc&^pageMask != h.curVPage {
+				if !h.fetchPage(pc) {
+					h.takeTrap()
+					continue
+				}
+			}
+			if b = h.cur.blocks[pc&pageMask>>1]; b == nil {
+				var ok bool
+				if b, ok = h.buildBlock(pc); !ok {
+					h.takeTrap()
+					continue
+				}
 			}
 		}
-		in := &h.cur.insts[pc&pageMask>>1]
-	dispatch:
-		npc := pc + uint64(in.Len)
-		imm := uint64(int64(in.Imm))
-		switch in.Op {
-		case rv.OpUndecoded:
-			// First execution of this slot: decode it and dispatch again.
-			// An instruction that spans two pages is never cached; decode
-			// returns h.crossPage for it instead of the slot.
-			d, ok := h.decode(pc, in)
-			if !ok {
-				h.PC = pc
-				h.takeTrap()
-				pc = h.PC
-				continue
-			}
-			in = d
-			goto dispatch
-		case rv.OpLUI:
-			x[in.Rd&31] = imm
-		case rv.OpAUIPC:
-			x[in.Rd&31] = pc + imm
-		case rv.OpJAL:
-			x[in.Rd&31] = npc
-			npc = pc + imm
-		case rv.OpJALR:
-			t := (x[in.Rs1&31] + imm) &^ 1
-			x[in.Rd&31] = npc
-			npc = t
-		case rv.OpBEQ:
-			if x[in.Rs1&31] == x[in.Rs2&31] {
-				npc = pc + imm
-			}
-		case rv.OpBNE:
-			if x[in.Rs1&31] != x[in.Rs2&31] {
-				npc = pc + imm
-			}
-		case rv.OpBLT:
-			if int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]) {
-				npc = pc + imm
-			}
-		case rv.OpBGE:
-			if int64(x[in.Rs1&31]) >= int64(x[in.Rs2&31]) {
-				npc = pc + imm
-			}
-		case rv.OpBLTU:
-			if x[in.Rs1&31] < x[in.Rs2&31] {
-				npc = pc + imm
-			}
-		case rv.OpBGEU:
-			if x[in.Rs1&31] >= x[in.Rs2&31] {
-				npc = pc + imm
-			}
-		case rv.OpLB:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
-				x[in.Rd&31] = uint64(int8(ld8(e.page, va&pageMask)))
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLH:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
-				x[in.Rd&31] = uint64(int16(ld16(e.page, va&pageMask)))
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLW:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
-				x[in.Rd&31] = uint64(int32(ld32(e.page, va&pageMask)))
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLD:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 {
-				x[in.Rd&31] = ld64(e.page, va&pageMask)
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLBU:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
-				x[in.Rd&31] = ld8(e.page, va&pageMask)
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLHU:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
-				x[in.Rd&31] = ld16(e.page, va&pageMask)
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpLWU:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
-				x[in.Rd&31] = ld32(e.page, va&pageMask)
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpSB:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] {
-				st8(e.page, va&pageMask, x[in.Rs2&31])
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpSH:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-2 {
-				st16(e.page, va&pageMask, x[in.Rs2&31])
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpSW:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-4 {
-				st32(e.page, va&pageMask, x[in.Rs2&31])
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpSD:
-			va := x[in.Rs1&31] + imm
-			if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-8 {
-				st64(e.page, va&pageMask, x[in.Rs2&31])
-			} else {
-				h.PC = pc
-				h.execSlow(in)
-				pc = h.PC
-				continue
-			}
-		case rv.OpADDI:
-			x[in.Rd&31] = x[in.Rs1&31] + imm
-		case rv.OpSLTI:
-			x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(imm))
-		case rv.OpSLTIU:
-			x[in.Rd&31] = b2u(x[in.Rs1&31] < imm)
-		case rv.OpXORI:
-			x[in.Rd&31] = x[in.Rs1&31] ^ imm
-		case rv.OpORI:
-			x[in.Rd&31] = x[in.Rs1&31] | imm
-		case rv.OpANDI:
-			x[in.Rd&31] = x[in.Rs1&31] & imm
-		case rv.OpSLLI:
-			x[in.Rd&31] = x[in.Rs1&31] << (imm & 63)
-		case rv.OpSRLI:
-			x[in.Rd&31] = x[in.Rs1&31] >> (imm & 63)
-		case rv.OpSRAI:
-			x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (imm & 63))
-		case rv.OpADD:
-			x[in.Rd&31] = x[in.Rs1&31] + x[in.Rs2&31]
-		case rv.OpSUB:
-			x[in.Rd&31] = x[in.Rs1&31] - x[in.Rs2&31]
-		case rv.OpSLL:
-			x[in.Rd&31] = x[in.Rs1&31] << (x[in.Rs2&31] & 63)
-		case rv.OpSLT:
-			x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]))
-		case rv.OpSLTU:
-			x[in.Rd&31] = b2u(x[in.Rs1&31] < x[in.Rs2&31])
-		case rv.OpXOR:
-			x[in.Rd&31] = x[in.Rs1&31] ^ x[in.Rs2&31]
-		case rv.OpSRL:
-			x[in.Rd&31] = x[in.Rs1&31] >> (x[in.Rs2&31] & 63)
-		case rv.OpSRA:
-			x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (x[in.Rs2&31] & 63))
-		case rv.OpOR:
-			x[in.Rd&31] = x[in.Rs1&31] | x[in.Rs2&31]
-		case rv.OpAND:
-			x[in.Rd&31] = x[in.Rs1&31] & x[in.Rs2&31]
-		case rv.OpADDIW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] + imm)
-		case rv.OpSLLIW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] << (imm & 31))
-		case rv.OpSRLIW:
-			x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (imm & 31)))
-		case rv.OpSRAIW:
-			x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (imm & 31)))
-		case rv.OpADDW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] + x[in.Rs2&31])
-		case rv.OpSUBW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] - x[in.Rs2&31])
-		case rv.OpSLLW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] << (x[in.Rs2&31] & 31))
-		case rv.OpSRLW:
-			x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
-		case rv.OpSRAW:
-			x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
-		case rv.OpFENCE, rv.OpFENCEI:
-			// One in-order hart: memory is always coherent, and stores drop
-			// stale decoded code themselves (see codePageFor).
-		case rv.OpMUL:
-			x[in.Rd&31] = x[in.Rs1&31] * x[in.Rs2&31]
-		case rv.OpMULH:
-			x[in.Rd&31] = mulh(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpMULHSU:
-			x[in.Rd&31] = mulhsu(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpMULHU:
-			x[in.Rd&31], _ = bits.Mul64(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpDIV:
-			x[in.Rd&31] = div(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpDIVU:
-			x[in.Rd&31] = divu(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpREM:
-			x[in.Rd&31] = rem(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpREMU:
-			x[in.Rd&31] = remu(x[in.Rs1&31], x[in.Rs2&31])
-		case rv.OpMULW:
-			x[in.Rd&31] = sext32(x[in.Rs1&31] * x[in.Rs2&31])
-		case rv.OpDIVW:
-			x[in.Rd&31] = sext32(div(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
-		case rv.OpDIVUW:
-			x[in.Rd&31] = sext32(divu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
-		case rv.OpREMW:
-			x[in.Rd&31] = sext32(rem(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
-		case rv.OpREMUW:
-			x[in.Rd&31] = sext32(remu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
-		default:
-			h.PC = pc
-			h.execSlow(in)
-			pc = h.PC
-			continue
+		uops := b.uops
+		if left := h.nextEvent - h.instret; uint64(len(uops)) > left {
+			uops = uops[:left]
 		}
-		pc = npc
-		h.instret++
+		base := pc &^ pageMask
+		npc := base + uint64(b.end)
+		// taken says which of b.link leads on: 0 after falling through,
+		// 1 after a taken branch or a jump to a fixed target, 2 after a
+		// jump through a register (not linked).
+		taken := 0
+		// Walk the uops by pointer: indexing costs two address
+		// computations per instruction that the compiler does not keep
+		// across the jump table.
+		first := unsafe.Pointer(unsafe.SliceData(uops))
+		end := unsafe.Add(first, uintptr(len(uops))*unsafe.Sizeof(uop{}))
+		for p := first; p != end; p = unsafe.Add(p, unsafe.Sizeof(uop{})) {
+			in := (*uop)(p)
+			imm := uint64(int64(in.Imm))
+			switch in.Op {
+			case opNop:
+			case rv.OpLUI:
+				x[in.Rd&31] = imm
+			case rv.OpAUIPC:
+				x[in.Rd&31] = base + uint64(in.Off) + imm
+			case rv.OpJAL:
+				pc := base + uint64(in.Off)
+				x[in.Rd&31] = pc + uint64(in.Len)
+				npc = pc + imm
+				taken = 1
+			case rv.OpJALR:
+				t := (x[in.Rs1&31] + imm) &^ 1
+				x[in.Rd&31] = npc
+				npc = t
+				taken = 2
+			case rv.OpBEQ:
+				if x[in.Rs1&31] == x[in.Rs2&31] {
+					npc = base + uint64(in.Off) + imm
+					taken = 1
+				}
+			case rv.OpBNE:
+				if x[in.Rs1&31] != x[in.Rs2&31] {
+					npc = base + uint64(in.Off) + imm
+					taken = 1
+				}
+			case rv.OpBLT:
+				if int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]) {
+					npc = base + uint64(in.Off) + imm
+					taken = 1
+				}
+			case rv.OpBGE:
+				if int64(x[in.Rs1&31]) >= int64(x[in.Rs2&31]) {
+					npc = base + uint64(in.Off) + imm
+					taken = 1
+				}
+			case rv.OpBLTU:
+				if x[in.Rs1&31] < x[in.Rs2&31] {
+					npc = base + uint64(in.Off) + imm
+					taken = 1
+				}
+			case rv.OpBGEU:
+				if x[in.Rs1&31] >= x[in.Rs2&31] {
+					npc = base + uint64(in.Off) + imm
+					taken = 1
+				}
+			case rv.OpLB:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
+					x[in.Rd&31] = uint64(int8(ld8(e.page, va&pageMask)))
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpLH:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
+					x[in.Rd&31] = uint64(int16(ld16(e.page, va&pageMask)))
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpLW:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
+					x[in.Rd&31] = uint64(int32(ld32(e.page, va&pageMask)))
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpLD:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 {
+					x[in.Rd&31] = ld64(e.page, va&pageMask)
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpLBU:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] {
+					x[in.Rd&31] = ld8(e.page, va&pageMask)
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpLHU:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-2 {
+					x[in.Rd&31] = ld16(e.page, va&pageMask)
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpLWU:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 {
+					x[in.Rd&31] = ld32(e.page, va&pageMask)
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpSB:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] {
+					st8(e.page, va&pageMask, x[in.Rs2&31])
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpSH:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-2 {
+					st16(e.page, va&pageMask, x[in.Rs2&31])
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpSW:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-4 {
+					st32(e.page, va&pageMask, x[in.Rs2&31])
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpSD:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-8 {
+					st64(e.page, va&pageMask, x[in.Rs2&31])
+				} else {
+					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpADDI:
+				x[in.Rd&31] = x[in.Rs1&31] + imm
+			case rv.OpSLTI:
+				x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(imm))
+			case rv.OpSLTIU:
+				x[in.Rd&31] = b2u(x[in.Rs1&31] < imm)
+			case rv.OpXORI:
+				x[in.Rd&31] = x[in.Rs1&31] ^ imm
+			case rv.OpORI:
+				x[in.Rd&31] = x[in.Rs1&31] | imm
+			case rv.OpANDI:
+				x[in.Rd&31] = x[in.Rs1&31] & imm
+			case rv.OpSLLI:
+				x[in.Rd&31] = x[in.Rs1&31] << (imm & 63)
+			case rv.OpSRLI:
+				x[in.Rd&31] = x[in.Rs1&31] >> (imm & 63)
+			case rv.OpSRAI:
+				x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (imm & 63))
+			case rv.OpADD:
+				x[in.Rd&31] = x[in.Rs1&31] + x[in.Rs2&31]
+			case rv.OpSUB:
+				x[in.Rd&31] = x[in.Rs1&31] - x[in.Rs2&31]
+			case rv.OpSLL:
+				x[in.Rd&31] = x[in.Rs1&31] << (x[in.Rs2&31] & 63)
+			case rv.OpSLT:
+				x[in.Rd&31] = b2u(int64(x[in.Rs1&31]) < int64(x[in.Rs2&31]))
+			case rv.OpSLTU:
+				x[in.Rd&31] = b2u(x[in.Rs1&31] < x[in.Rs2&31])
+			case rv.OpXOR:
+				x[in.Rd&31] = x[in.Rs1&31] ^ x[in.Rs2&31]
+			case rv.OpSRL:
+				x[in.Rd&31] = x[in.Rs1&31] >> (x[in.Rs2&31] & 63)
+			case rv.OpSRA:
+				x[in.Rd&31] = uint64(int64(x[in.Rs1&31]) >> (x[in.Rs2&31] & 63))
+			case rv.OpOR:
+				x[in.Rd&31] = x[in.Rs1&31] | x[in.Rs2&31]
+			case rv.OpAND:
+				x[in.Rd&31] = x[in.Rs1&31] & x[in.Rs2&31]
+			case rv.OpADDIW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] + imm)
+			case rv.OpSLLIW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] << (imm & 31))
+			case rv.OpSRLIW:
+				x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (imm & 31)))
+			case rv.OpSRAIW:
+				x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (imm & 31)))
+			case rv.OpADDW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] + x[in.Rs2&31])
+			case rv.OpSUBW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] - x[in.Rs2&31])
+			case rv.OpSLLW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] << (x[in.Rs2&31] & 31))
+			case rv.OpSRLW:
+				x[in.Rd&31] = sext32(uint64(uint32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
+			case rv.OpSRAW:
+				x[in.Rd&31] = uint64(int64(int32(x[in.Rs1&31]) >> (x[in.Rs2&31] & 31)))
+			case rv.OpMUL:
+				x[in.Rd&31] = x[in.Rs1&31] * x[in.Rs2&31]
+			case rv.OpMULH:
+				x[in.Rd&31] = mulh(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpMULHSU:
+				x[in.Rd&31] = mulhsu(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpMULHU:
+				x[in.Rd&31], _ = bits.Mul64(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpDIV:
+				x[in.Rd&31] = div(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpDIVU:
+				x[in.Rd&31] = divu(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpREM:
+				x[in.Rd&31] = rem(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpREMU:
+				x[in.Rd&31] = remu(x[in.Rs1&31], x[in.Rs2&31])
+			case rv.OpMULW:
+				x[in.Rd&31] = sext32(x[in.Rs1&31] * x[in.Rs2&31])
+			case rv.OpDIVW:
+				x[in.Rd&31] = sext32(div(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
+			case rv.OpDIVUW:
+				x[in.Rd&31] = sext32(divu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
+			case rv.OpREMW:
+				x[in.Rd&31] = sext32(rem(uint64(int32(x[in.Rs1&31])), uint64(int32(x[in.Rs2&31]))))
+			case rv.OpREMUW:
+				x[in.Rd&31] = sext32(remu(uint64(uint32(x[in.Rs1&31])), uint64(uint32(x[in.Rs2&31]))))
+			default: // opSlow
+				h.PC = base + uint64(in.Off)
+				h.instret += uint64(len(uops) - 1) // the last of its block
+				h.execSlow(&b.term)
+				goto slow
+			}
+		}
+		// The whole of uops retired. A branch or jump, the last of a
+		// block, has set npc; a block cut short by nextEvent goes on
+		// after its last executed instruction.
+		h.instret += uint64(len(uops))
 		x[0] = 0
+		if len(uops) < len(b.uops) {
+			last := &uops[len(uops)-1]
+			h.PC = base + uint64(last.Off) + uint64(last.Len)
+			continue
+		}
+		h.PC = npc
+		if taken < 2 {
+			// Chain to the next block: a fixed target on this page, so
+			// the page's decode cache and translation are still current
+			// (nothing that could change them ran inline).
+			if l := b.link[taken]; l != nil && !l.dead {
+				next = l
+			} else if npc&^pageMask == base {
+				next = h.cur.blocks[npc&pageMask>>1]
+				b.link[taken] = next
+			}
+		}
+	slow:
 	}
+}
+
+// slowAt hands the load or store in, the i'th instruction of the block
+// on the page at base, to execSlow after its TLB fast path missed.
+func (h *Hart) slowAt(base uint64, in *uop, i uint64) {
+	h.PC = base + uint64(in.Off)
+	h.instret += i
+	h.slowInst = in.inst()
+	h.execSlow(&h.slowInst)
 }
 
 // execSlow executes the instruction in at h.PC with every case handled:
@@ -509,32 +540,6 @@ func (h *Hart) csrOp(in *rv.Inst) bool {
 	}
 	h.X[in.Rd] = old
 	return true
-}
-
-// decode fills the decode-cache slot for pc. An instruction whose second
-// half lies on the next page is decoded into h.crossPage on every
-// execution instead, since that page may be remapped independently.
-func (h *Hart) decode(pc uint64, slot *rv.Inst) (*rv.Inst, bool) {
-	off := h.cur.off | pc&pageMask
-	lo := uint32(binary.LittleEndian.Uint16(h.ram[off:]))
-	if lo&3 != 3 {
-		*slot = rv.DecodeCompressed(uint16(lo))
-		return slot, true
-	}
-	if pc&pageMask != pageSize-2 {
-		*slot = rv.Decode(lo | uint32(binary.LittleEndian.Uint16(h.ram[off+2:]))<<16)
-		return slot, true
-	}
-	pa, ok := h.translate(pc+2, accFetch)
-	if !ok {
-		return nil, false
-	}
-	off2, ok := h.bus.InRAM(pa, 2)
-	if !ok {
-		return nil, h.raise(excInsnAccess, pc+2)
-	}
-	h.crossPage = rv.Decode(lo | uint32(binary.LittleEndian.Uint16(h.ram[off2:]))<<16)
-	return &h.crossPage, true
 }
 
 func b2u(b bool) uint64 {

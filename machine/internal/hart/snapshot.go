@@ -100,7 +100,7 @@ func (h *Hart) SaveState(w *snap.Writer) {
 			e := &h.tlb[k][i]
 			w.U16(uint16(i))
 			w.U64(e.tag)
-			w.U64(e.off)
+			w.U64(h.ramOff(e.page))
 		}
 	}
 }
@@ -188,13 +188,10 @@ func (h *Hart) LoadState(r *snap.Reader) error {
 			if tag == noPage || off&pageMask != 0 || off >= uint64(len(h.ram)) {
 				return r.Failf("hart state: TLB %d entry %d maps to RAM offset %#x, not a page of the %d bytes of RAM", k, i, off, len(h.ram))
 			}
-			var cp *codePage
-			if accessKind(k) == accFetch {
-				if cp = h.code[off>>pageShift]; cp == nil {
-					return r.Failf("hart state: fetch TLB entry %d maps RAM page %#x, which holds no code", i, off)
-				}
+			if accessKind(k) == accFetch && h.code[off>>pageShift] == nil {
+				return r.Failf("hart state: fetch TLB entry %d maps RAM page %#x, which holds no code", i, off)
 			}
-			h.tlb[k][i] = tlbEntry{tag: tag, page: unsafe.Pointer(&h.ram[off]), off: off, code: cp}
+			h.tlb[k][i] = tlbEntry{tag: tag, page: unsafe.Pointer(&h.ram[off])}
 		}
 	}
 	if r.Err() != nil {

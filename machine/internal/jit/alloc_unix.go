@@ -1,0 +1,22 @@
+//go:build unix
+
+package jit
+
+import (
+	"fmt"
+	"syscall"
+)
+
+// allocate maps size bytes of zeroed private memory: pages the guest never
+// touches cost no host memory. The mapping lives as long as the returned
+// Translator using it (see New).
+func allocate(size uint64) ([]byte, error) {
+	mem, err := syscall.Mmap(-1, 0, int(size), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE|syscall.MAP_NORESERVE)
+	if err != nil {
+		return nil, fmt.Errorf("map %d bytes of wasm memory: %w", size, err)
+	}
+	return mem, nil
+}
+
+// release unmaps what allocate mapped.
+func release(mem []byte) { _ = syscall.Munmap(mem) }
