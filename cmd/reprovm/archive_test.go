@@ -166,6 +166,7 @@ func TestArchiveVerifyOffline(t *testing.T) {
 		if err := cmd.Run(); err != nil || !strings.HasPrefix(stdout.String(), "OK "+wasm+": the rebuild is byte-identical") {
 			t.Fatalf("verify --archive in a namespace with no network: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 		}
+		t.Logf("verify --archive with no network: %s", lastLine(stderr.String()))
 	})
 
 	t.Run("flipped byte", func(t *testing.T) {
@@ -188,4 +189,22 @@ func TestArchiveVerifyOffline(t *testing.T) {
 			t.Errorf("verify --archive --gateway: exit %d\n%s", r.code, r.stderr)
 		}
 	})
+}
+
+func TestHumanBytes(t *testing.T) {
+	for _, tt := range []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 bytes"},
+		{999, "999 bytes"},
+		{1925, "1925 bytes (1.9 kB)"},
+		{999_949, "999949 bytes (999.9 kB)"},
+		{999_999, "999999 bytes (1.0 MB)"},
+		{97_191_491, "97191491 bytes (97.2 MB)"},
+	} {
+		if got := humanBytes(tt.n); got != tt.want {
+			t.Errorf("humanBytes(%d) = %q, want %q", tt.n, got, tt.want)
+		}
+	}
 }
