@@ -414,3 +414,22 @@ func FuzzReadArchive(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseManifest checks the manifest decoder alone, which
+// FuzzReadArchive reaches only through a valid CAR: any bytes give an
+// error or a manifest of the known format naming an image and a source.
+func FuzzParseManifest(f *testing.F) {
+	f.Add([]byte(`{"format":"reprovm-archive-v1","artifact_sha256":"00","image":"bafy","source":"bafy","deps":{"gomod":"bafy"},"ready_snapshot":{"cid":"bafy","key":"k"}}`))
+	f.Add([]byte(`{"format":"reprovm-archive-v1","image":"a","source":"b"} {}`))
+	f.Add([]byte(`{"format":"reprovm-archive-v2"}`))
+	f.Add([]byte(`null`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := parseManifest(data)
+		if err != nil {
+			return
+		}
+		if m.Format != ArchiveFormat || m.Image == "" || m.Source == "" {
+			t.Errorf("accepted %q as %+v", data, m)
+		}
+	})
+}

@@ -128,12 +128,17 @@ func printArchive(w io.Writer, a *builder.Archive) {
 	fmt.Fprintln(w)
 }
 
-// humanBytes writes a byte count exactly and, above a kilobyte, in MB.
+// humanBytes writes a byte count exactly and, from a kilobyte on, also in
+// kB or MB (decimal, as file managers and zstd -l show them).
 func humanBytes(n int64) string {
-	if n < 1000 {
+	switch {
+	case n < 1000:
 		return fmt.Sprintf("%d bytes", n)
+	case n < 999_950: // what rounds to 1000.0 kB is 1.0 MB
+		return fmt.Sprintf("%d bytes (%.1f kB)", n, float64(n)/1e3)
+	default:
+		return fmt.Sprintf("%d bytes (%.1f MB)", n, float64(n)/1e6)
 	}
-	return fmt.Sprintf("%d bytes (%.1f MB)", n, float64(n)/1e6)
 }
 
 // readStamped reads a file that must carry a reprovm stamp; anything else

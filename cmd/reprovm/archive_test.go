@@ -3,26 +3,88 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/reprovm/reprovm/images"
 )
 
+// archiveProject writes the tiny project (see tinyProject) on an image of
+// its own, the built-in go image with a one-line warm-up instead of
+// compiling the standard library, so that booting it costs about half a
+// billion instructions instead of forty billion: the test can then verify
+// by booting too. It returns the project and the image directory, whose
+// blocks it adds to store (a recipe naming an image directory only
+// computes its CID). Call it before pointing XDG_CACHE_HOME elsewhere:
+// the go image comes from the user's cache.
+func archiveProject(t *testing.T, store string) string {
+	t.Helper()
+	goDir, err := (&images.Fetcher{}).BuiltinImage(context.Background(), "go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := images.ReadManifest(goDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := filepath.Join(t.TempDir(), "image")
+	if err := os.MkdirAll(img, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range []images.ManifestBlob{m.Kernel, m.Firmware, m.Initramfs, m.Root} {
+		if err := os.Link(filepath.Join(goDir, b.Name), filepath.Join(img, b.Name)); err != nil {
+			data, err := os.ReadFile(filepath.Join(goDir, b.Name))
+			if err == nil {
+				err = os.WriteFile(filepath.Join(img, b.Name), data, 0o644)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	m.Warmup = &images.Warmup{Command: []string{"sh", "-c", "echo warm > /tmp/warm"}}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(img, images.ManifestName), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(context.Background(), "add", "--store", store, img); r.code != 0 {
+		t.Fatalf("add the image: exit %d\n%s", r.code, r.stderr)
+	}
+	dir := tinyProject(t)
+	recipe := `image = "` + img + `"
+command = ["cp", "m.wasm", "/out/m.wasm"]
+outputs = ["/out/m.wasm"]
+`
+	if err := os.WriteFile(filepath.Join(dir, "reprovm.toml"), []byte(recipe), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // TestArchiveVerifyOffline builds the tiny project on the real machine and
-// image, exports its archive (twice: the same bytes), and verifies the
-// stamped module from the archive alone: with an empty store and an empty
-// image cache, a gateway in $REPROVM_GATEWAYS that must be ignored, and
-// then again in a network namespace with no network at all. A copy of
-// the archive with one byte flipped is refused, naming the archive.
+// a real image (archiveProject), exports its archive (twice: the same
+// bytes), and verifies the stamped module from the archive alone, with an
+// empty store and an empty image cache and a gateway in $REPROVM_GATEWAYS
+// that must be ignored: starting from the archive's ready snapshot, then
+// by booting (the default), then in a network namespace with no network at
+// all. A copy of the archive with one byte flipped is refused, naming the
+// archive.
 func TestArchiveVerifyOffline(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds on the machine and verifies twice")
+		t.Skip("boots the machine three times")
 	}
 	ctx := context.Background()
-	dir := tinyProject(t)
 	store := filepath.Join(t.TempDir(), "store")
+	dir := archiveProject(t, store)
+	// The build's own cache: where it saves the image's ready snapshot.
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
 	out := filepath.Join(t.TempDir(), "out")
 	r := runCLI(ctx, "build", "--quiet", "--store", store, "--out", out, dir)
 	if r.code != 0 {
@@ -69,6 +131,18 @@ func TestArchiveVerifyOffline(t *testing.T) {
 	if m, _ := filepath.Glob(filepath.Join(cache, "reprovm", "images", "*.ready")); len(m) != 0 {
 		t.Errorf("verify --archive put the archive's ready snapshot into the cache: %v", m)
 	}
+	if !strings.Contains(r.stderr, "starting from the archive's ready snapshot") {
+		t.Errorf("verify --archive --trust-archive-snapshot did not start from the archive's snapshot:\n%s", r.stderr)
+	}
+
+	// Without --trust-archive-snapshot, the rebuild boots (in another
+	// empty cache: it saves a ready snapshot of its own).
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	r = runCLI(ctx, "verify", "--quiet", "--store", filepath.Join(t.TempDir(), "fresh"), "--archive", bundle, wasm)
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "OK "+wasm+": the rebuild is byte-identical") || !strings.Contains(r.stderr, "booting it once") {
+		t.Fatalf("verify --archive (booting): exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	t.Logf("verify --archive, booting: %s", lastLine(r.stderr))
 
 	// The listing of what an archive holds.
 	r = runCLI(ctx, "archive", "import", "--store", fresh, bundle)
@@ -92,6 +166,7 @@ func TestArchiveVerifyOffline(t *testing.T) {
 		if err := cmd.Run(); err != nil || !strings.HasPrefix(stdout.String(), "OK "+wasm+": the rebuild is byte-identical") {
 			t.Fatalf("verify --archive in a namespace with no network: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
 		}
+		t.Logf("verify --archive with no network: %s", lastLine(stderr.String()))
 	})
 
 	t.Run("flipped byte", func(t *testing.T) {
@@ -116,31 +191,20 @@ func TestArchiveVerifyOffline(t *testing.T) {
 	})
 }
 
-// TestArchiveVerifyBoots verifies from an archive without trusting its
-// ready snapshot, in an empty image cache: the rebuild boots the image and
-// runs its warm-up (for the go image, about forty billion instructions),
-// with no network, and matches.
-func TestArchiveVerifyBoots(t *testing.T) {
-	if testing.Short() {
-		t.Skip("boots the go image and runs its warm-up")
+func TestHumanBytes(t *testing.T) {
+	for _, tt := range []struct {
+		n    int64
+		want string
+	}{
+		{0, "0 bytes"},
+		{999, "999 bytes"},
+		{1925, "1925 bytes (1.9 kB)"},
+		{999_949, "999949 bytes (999.9 kB)"},
+		{999_999, "999999 bytes (1.0 MB)"},
+		{97_191_491, "97191491 bytes (97.2 MB)"},
+	} {
+		if got := humanBytes(tt.n); got != tt.want {
+			t.Errorf("humanBytes(%d) = %q, want %q", tt.n, got, tt.want)
+		}
 	}
-	ctx := context.Background()
-	dir := tinyProject(t)
-	store := filepath.Join(t.TempDir(), "store")
-	out := filepath.Join(t.TempDir(), "out")
-	if r := runCLI(ctx, "build", "--quiet", "--store", store, "--out", out, dir); r.code != 0 {
-		t.Fatalf("build: exit %d\n%s", r.code, r.stderr)
-	}
-	wasm := filepath.Join(out, "m.wasm")
-	bundle := filepath.Join(t.TempDir(), "bundle.car.zst")
-	r := runCLI(ctx, "archive", "export", "--no-snapshot", "--store", store, "-o", bundle, wasm)
-	if r.code != 0 || strings.Contains(r.stderr, "ready snapshot ") {
-		t.Fatalf("archive export --no-snapshot: exit %d\n%s", r.code, r.stderr)
-	}
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
-	r = runCLI(ctx, "verify", "--quiet", "--store", filepath.Join(t.TempDir(), "fresh"), "--archive", bundle, wasm)
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "OK "+wasm+": the rebuild is byte-identical") {
-		t.Fatalf("verify --archive: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
-	}
-	t.Logf("verify --archive (booted): %s", lastLine(r.stderr))
 }
