@@ -21,8 +21,8 @@
 // instructions, three times the kernel's whole boot, so a run that mounts
 // no ext4 drive should not pay for it.
 //
-// A job can ride along as a second archive appended to the first (the
-// kernel unpacks concatenated archives in order); see [WriteJob].
+// The boot record can ride along as a second archive appended to the first
+// (the kernel unpacks concatenated archives in order); see [WriteBoot].
 package initramfs
 
 import (
