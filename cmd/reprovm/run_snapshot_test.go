@@ -21,7 +21,7 @@ func TestRunSnapshotFlags(t *testing.T) {
 	script := "echo from-the-command; echo out > /out/o.txt; exit 5"
 	straightOut := filepath.Join(dir, "straight")
 	straightT, resumedT := filepath.Join(dir, "straight.json"), filepath.Join(dir, "resumed.json")
-	straight := runCLI(t.Context(), "run", "--out", straightOut, "--checkpoint-every", "20000000", "--transcript", straightT, "--", "sh", "-c", script)
+	straight := runCLI(t.Context(), "run", "--out", straightOut, "--checkpoint-every", "1000000", "--transcript", straightT, "--", "sh", "-c", script)
 	straight.check(t, 5, "")
 	wantLine := vmRetiredRE.FindString(straight.stderr)
 	if wantLine == "" {
@@ -37,7 +37,7 @@ func TestRunSnapshotFlags(t *testing.T) {
 	}
 
 	resumedOut := filepath.Join(dir, "resumed")
-	resumed := runCLI(t.Context(), "run", "--from-snapshot", snap, "--out", resumedOut, "--checkpoint-every", "20000000", "--transcript", resumedT, "--", "sh", "-c", script)
+	resumed := runCLI(t.Context(), "run", "--from-snapshot", snap, "--out", resumedOut, "--checkpoint-every", "1000000", "--transcript", resumedT, "--", "sh", "-c", script)
 	resumed.check(t, 5, "")
 	if !strings.Contains(resumed.stderr, "from-the-command\n") || !strings.Contains(resumed.stderr, "after the snapshot") {
 		t.Errorf("resumed run's stderr:\n%s", resumed.stderr)
@@ -47,7 +47,7 @@ func TestRunSnapshotFlags(t *testing.T) {
 	}
 	// The snapshot was taken in the middle of the boot, so both runs reach
 	// the ready point themselves: their transcripts of state roots, from
-	// there on every 20 M instructions, must be the same.
+	// there on every million instructions, must be the same.
 	ta, errA := os.ReadFile(straightT)
 	tb, errB := os.ReadFile(resumedT)
 	if errA != nil || errB != nil || !bytes.Equal(ta, tb) || bytes.Count(ta, []byte(`"root"`)) < 3 {
