@@ -54,7 +54,7 @@ bench: tools
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./machine/...
 	$(GO) test -run '^$$' -bench AddGet -benchtime 1x ./ipfsfetch
 
-# Boot to power-off in reprovm and in QEMU (-icount shift=0) on the same kernel,
+# Boot to power-off in reprovm and in QEMU (-icount shift=0, and plain TCG) on the same kernel,
 # initramfs and command line: wall times, ratio, instructions to /init and to power-off.
 bench-boot: tools
 	$(GO) test -run '^$$' -bench Boot -benchtime 3x ./builder

@@ -14,9 +14,9 @@ import (
 )
 
 // BenchmarkBoot boots the pinned kernel with reprovm's initramfs and runs
-// `true`, in reprovm and in QEMU (virt, one hart, -icount shift=0, the same
-// firmware, kernel, initramfs and command line) in the same run. It reports
-// both wall times, their ratio, and reprovm's instructions to the first
+// `true`, in reprovm and in QEMU (virt, one hart, the same firmware, kernel,
+// initramfs and command line; with -icount shift=0 and as plain TCG) in the
+// same run. It reports the wall times, the ratios, and reprovm's instructions to the first
 // instruction of /init and to power-off. Run it with make bench-boot.
 func BenchmarkBoot(b *testing.B) {
 	qemu := rvtest.Tool(b, "qemu-system-riscv64")
@@ -50,7 +50,7 @@ func BenchmarkBoot(b *testing.B) {
 	}
 	outImg := filepath.Join(dir, "out.img")
 
-	var reprovm, qemuWall time.Duration
+	var reprovm, qemuWall, tcgWall time.Duration
 	var res *Result
 	for b.Loop() {
 		if res, err = Run(ctx, spec); err != nil {
@@ -58,26 +58,36 @@ func BenchmarkBoot(b *testing.B) {
 		}
 		reprovm += res.Wall
 
-		if err := os.WriteFile(outImg, make([]byte, 64<<20), 0o644); err != nil {
-			b.Fatal(err)
+		// QEMU twice: with -icount shift=0 (one instruction per ns, as
+		// deterministic as QEMU gets) and plain TCG (its fastest).
+		for i, icount := range [][]string{{"-icount", "shift=0,sleep=off"}, nil} {
+			if err := os.WriteFile(outImg, make([]byte, 64<<20), 0o644); err != nil {
+				b.Fatal(err)
+			}
+			args := append([]string{"-machine", "virt", "-smp", "1", "-m", "2G"}, icount...)
+			args = append(args, "-nographic", "-no-reboot",
+				"-bios", files.Firmware, "-kernel", files.Kernel, "-initrd", initrd,
+				"-append", boot.Bootargs,
+				"-drive", "file="+jobImg+",format=raw,if=none,id=job,readonly=on",
+				"-device", "virtio-blk-device,drive=job,serial="+proto.JobSerial,
+				"-drive", "file="+outImg+",format=raw,if=none,id=out",
+				"-device", "virtio-blk-device,drive=out,serial="+proto.OutSerial)
+			start := time.Now()
+			if out, err := exec.CommandContext(ctx, qemu, args...).CombinedOutput(); err != nil {
+				b.Fatalf("qemu: %v\n%s", err, out)
+			}
+			if i == 0 {
+				qemuWall += time.Since(start)
+			} else {
+				tcgWall += time.Since(start)
+			}
 		}
-		cmd := exec.CommandContext(ctx, qemu, "-machine", "virt", "-smp", "1", "-m", "2G",
-			"-icount", "shift=0,sleep=off", "-nographic", "-no-reboot",
-			"-bios", files.Firmware, "-kernel", files.Kernel, "-initrd", initrd,
-			"-append", boot.Bootargs,
-			"-drive", "file="+jobImg+",format=raw,if=none,id=job,readonly=on",
-			"-device", "virtio-blk-device,drive=job,serial="+proto.JobSerial,
-			"-drive", "file="+outImg+",format=raw,if=none,id=out",
-			"-device", "virtio-blk-device,drive=out,serial="+proto.OutSerial)
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("qemu: %v\n%s", err, out)
-		}
-		qemuWall += time.Since(start)
 	}
 	n := float64(b.N)
 	b.ReportMetric(reprovm.Seconds()/n, "reprovm-s/op")
 	b.ReportMetric(qemuWall.Seconds()/n, "qemu-s/op")
+	b.ReportMetric(tcgWall.Seconds()/n, "qemu-tcg-s/op")
+	b.ReportMetric(reprovm.Seconds()/tcgWall.Seconds(), "reprovm/qemu-tcg")
 	b.ReportMetric(reprovm.Seconds()/qemuWall.Seconds(), "reprovm/qemu")
 	b.ReportMetric(float64(res.InitInstret)/1e6, "Minsns-to-init")
 	b.ReportMetric(float64(res.Instret)/1e6, "Minsns-to-poweroff")
