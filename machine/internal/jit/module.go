@@ -119,12 +119,7 @@ func dispatcher(once bool) code {
 	c.get(pc)
 	c.op(opI64Eq)
 	c.get(pc)
-	c.i64(12)
-	c.op(opI64ShrU, opI32WrapI64)
-	c.i32(tlbSize - 1)
-	c.op(opI32And)
-	c.i32(4)
-	c.op(opI32Shl)
+	c.tlbSlot()
 	c.tee(f)
 	c.mem(opI64Load, tlbFBase)
 	c.get(pc)
@@ -245,4 +240,16 @@ func mulhuBody() code {
 	c.op(opI64Add)
 	c.op(opEnd)
 	return c
+}
+
+// tlbSlot turns the virtual address on the stack into the byte offset of
+// its entry in a TLB copy: 16-byte entries indexed by page number modulo
+// tlbSize, as in the hart.
+func (c *code) tlbSlot() {
+	c.i64(12)
+	c.op(opI64ShrU, opI32WrapI64)
+	c.i32(tlbSize - 1)
+	c.op(opI32And)
+	c.i32(4)
+	c.op(opI32Shl)
 }
