@@ -49,17 +49,7 @@ func TestTranslateBenchLockstep(t *testing.T) {
 	for _, w := range benchWorkloads {
 		t.Run(w.name, func(t *testing.T) {
 			prog := w.build(t, t.TempDir(), true)
-			l, err := machine.NewLockstep(machine.Config{}, machine.LockstepOptions{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, m := range []*machine.Machine{l.Ref(), l.Translated()} {
-				img, err := m.LoadELF(prog.elf)
-				if err != nil {
-					t.Fatal(err)
-				}
-				m.WatchToHost(benchSymbol(t, img, "tohost"))
-			}
+			l := benchLockstep(t, prog)
 			stop, err := l.Run(t.Context(), benchMaxInsns)
 			if err != nil {
 				t.Fatal(err)
@@ -84,17 +74,7 @@ func TestTranslateBenchLockstep(t *testing.T) {
 // state, TLBs and decode caches included.
 func TestTranslateSnapshotSame(t *testing.T) {
 	prog := benchWorkloads[0].build(t, t.TempDir(), true)
-	l, err := machine.NewLockstep(machine.Config{}, machine.LockstepOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, m := range []*machine.Machine{l.Ref(), l.Translated()} {
-		img, err := m.LoadELF(prog.elf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m.WatchToHost(benchSymbol(t, img, "tohost"))
-	}
+	l := benchLockstep(t, prog)
 	if _, err := l.Run(t.Context(), 700_000); err != nil {
 		t.Fatal(err)
 	}
@@ -112,4 +92,22 @@ func TestTranslateSnapshotSame(t *testing.T) {
 	if n == 0 {
 		t.Fatal("nothing ran translated")
 	}
+}
+
+// benchLockstep returns a lockstep pair with prog loaded in both machines
+// and its tohost word watched.
+func benchLockstep(t *testing.T, prog benchProgram) *machine.Lockstep {
+	t.Helper()
+	l, err := machine.NewLockstep(machine.Config{}, machine.LockstepOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []*machine.Machine{l.Ref(), l.Translated()} {
+		img, err := m.LoadELF(prog.elf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.WatchToHost(benchSymbol(t, img, "tohost"))
+	}
+	return l
 }

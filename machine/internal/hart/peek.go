@@ -84,7 +84,3 @@ func (h *Hart) peekTranslate(va uint64, priv Priv, fetch bool) (uint64, bool) {
 	}
 	return leafAddr(va, pte, level)
 }
-
-// CSR returns the value of CSR n as the hart would read it in M-mode, for
-// reports; false if there is no such CSR.
-func (h *Hart) CSR(n uint16) (uint64, bool) { return h.readCSR(n) }
