@@ -20,6 +20,7 @@ func newRAM(b *Bus, size uint64) error {
 	if err != nil {
 		return fmt.Errorf("map %d bytes of guest RAM: %w", size, err)
 	}
+	adviseHugePages(mem)
 	b.RAM = mem
 	b.mapped = true
 	runtime.AddCleanup(b, func(m []byte) { _ = syscall.Munmap(m) }, mem)

@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package bus
+
+// adviseHugePages does nothing where the host has no transparent huge
+// pages hint (see hugepage_linux.go).
+func adviseHugePages([]byte) {}
