@@ -75,6 +75,11 @@ func (s *Store) ImportCAR(ctx context.Context, r io.Reader) ([]cid.Cid, int, err
 	if len(br.Roots) == 0 {
 		return nil, 0, errors.New("read CAR: no roots")
 	}
+	for _, root := range br.Roots {
+		if err := CheckCID(root); err != nil {
+			return nil, 0, fmt.Errorf("read CAR: root: %w", err)
+		}
+	}
 	n := 0
 	for {
 		if err := ctx.Err(); err != nil {

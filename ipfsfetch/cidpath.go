@@ -26,5 +26,8 @@ func ParseCID(s string) (cid.Cid, error) {
 	if err != nil {
 		return cid.Undef, fmt.Errorf("parse CID %q: %w", in, err)
 	}
+	if err := CheckCID(c); err != nil {
+		return cid.Undef, fmt.Errorf("parse CID %q: %w", in, err)
+	}
 	return c, nil
 }

@@ -138,9 +138,8 @@ func (w *fetchWalk) visit(ctx context.Context, c cid.Cid) ([]cid.Cid, int, error
 	if ok, err := s.Has(ctx, c); err != nil {
 		return nil, 0, err
 	} else if ok {
-		if c.Prefix().Codec == cid.Raw {
-			return nil, -1, nil
-		}
+		// Get checks the stored bytes, so a damaged block (moved aside
+		// by Get) is fetched again below instead of staying forever.
 		b, err := s.Get(ctx, c)
 		if err == nil {
 			links, err := blockLinks(b)

@@ -1,6 +1,7 @@
 package ipfsfetch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/ipfs/boxo/blockstore"
 	blocks "github.com/ipfs/go-block-format"
@@ -93,9 +95,115 @@ func (s *Store) Get(_ context.Context, c cid.Cid) (blocks.Block, error) {
 		return nil, err
 	}
 	if err := checkBlock(c, data); err != nil {
+		if errors.Is(err, ErrHashMismatch) {
+			if qerr := s.quarantine(c); qerr != nil {
+				err = errors.Join(err, qerr)
+			} else {
+				err = fmt.Errorf("%w (the damaged file was moved to %s; fetch the block again, e.g. with --gateway)", err, s.QuarantineDir())
+			}
+		}
 		return nil, fmt.Errorf("block store %s: %w", s.dir, err)
 	}
 	return blocks.NewBlockWithCid(data, c)
+}
+
+// QuarantineDir is where the store moves block files whose bytes do not
+// match their name: kept as evidence, out of the way of a fresh copy.
+func (s *Store) QuarantineDir() string { return filepath.Join(s.dir, "quarantine") }
+
+// quarantine moves c's block file into QuarantineDir, so that Has reports it
+// missing and the next fetch or put stores a good copy. A damaged block left
+// in place would never be repaired: every writer skips a block it has.
+func (s *Store) quarantine(c cid.Cid) error {
+	if err := s.quarantineFile(s.path(c.Hash())); err != nil {
+		return fmt.Errorf("quarantine damaged block %s: %w", c, err)
+	}
+	return nil
+}
+
+// quarantineFile moves the block file p into QuarantineDir under a name
+// with a suffix (no block file name has a dot), so that two damaged copies
+// of one block do not collide and nothing there reads as a block.
+func (s *Store) quarantineFile(p string) error {
+	q := s.QuarantineDir()
+	if err := os.MkdirAll(q, 0o755); err != nil {
+		return err
+	}
+	dst := filepath.Join(q, fmt.Sprintf("%s.%d", filepath.Base(p), time.Now().UnixNano()))
+	if err := os.Rename(p, dst); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// BadBlock is a block file that failed Verify.
+type BadBlock struct {
+	Path string // the file
+	Err  error  // why it is bad
+}
+
+// Verify rehashes every block in the store and returns the bad ones: files
+// whose bytes do not hash to their name, unreadable files, and names that
+// are not sha2-256 multihashes. With repair, each bad file is moved to
+// QuarantineDir. progress, if not nil, is called after each block.
+func (s *Store) Verify(ctx context.Context, repair bool, progress func(checked int)) (checked int, bad []BadBlock, err error) {
+	shards, err := os.ReadDir(s.dir)
+	if err != nil {
+		return 0, nil, fmt.Errorf("verify block store: %w", err)
+	}
+	for _, sh := range shards {
+		if !sh.IsDir() || sh.Name() == "quarantine" {
+			continue
+		}
+		dir := filepath.Join(s.dir, sh.Name())
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			return checked, bad, fmt.Errorf("verify block store: %w", err)
+		}
+		for _, e := range ents {
+			if err := ctx.Err(); err != nil {
+				return checked, bad, err
+			}
+			if strings.HasPrefix(e.Name(), ".") {
+				continue // temporary files (see write)
+			}
+			p := filepath.Join(dir, e.Name())
+			berr := s.verifyFile(e.Name())
+			checked++
+			if berr != nil {
+				bad = append(bad, BadBlock{Path: p, Err: berr})
+				if repair {
+					if err := s.quarantineFile(p); err != nil {
+						return checked, bad, fmt.Errorf("repair block store: %w", err)
+					}
+				}
+			}
+			if progress != nil {
+				progress(checked)
+			}
+		}
+	}
+	return checked, bad, nil
+}
+
+// verifyFile checks the block file called name.
+func (s *Store) verifyFile(name string) error {
+	_, m, err := multibase.Decode("b" + name)
+	if err != nil {
+		return fmt.Errorf("not a block file name: %w", err)
+	}
+	if _, err := mh.Cast(m); err != nil {
+		return fmt.Errorf("not a block file name: %w", err)
+	}
+	c := cid.NewCidV1(cid.Raw, m)
+	if s.path(m) != filepath.Join(s.dir, name[len(name)-3:len(name)-1], name) {
+		return errors.New("in the wrong shard directory")
+	}
+	data, err := s.read(c)
+	if err != nil {
+		return err
+	}
+	return checkBlock(c, data)
 }
 
 func (s *Store) read(c cid.Cid) ([]byte, error) {
@@ -158,8 +266,15 @@ func (s *Store) write(c cid.Cid, data []byte) error {
 		return fmt.Errorf("store block %s: %d bytes is over the %d-byte block limit", c, len(data), MaxBlockSize)
 	}
 	p := s.path(c.Hash())
-	if _, err := os.Stat(p); err == nil {
-		return nil // same multihash, same bytes
+	if old, err := os.ReadFile(p); err == nil {
+		if bytes.Equal(old, data) {
+			return nil // same multihash, same bytes
+		}
+		// The stored file is damaged (data was checked against c): move
+		// it aside and store the good bytes.
+		if err := s.quarantine(c); err != nil {
+			return fmt.Errorf("store block %s: %w", c, err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("store block %s: %w", c, err)
@@ -208,7 +323,7 @@ func (s *Store) AllKeysChan(ctx context.Context) (<-chan cid.Cid, error) {
 	go func() {
 		defer close(ch)
 		for _, sh := range shards {
-			if !sh.IsDir() {
+			if !sh.IsDir() || sh.Name() == "quarantine" {
 				continue
 			}
 			ents, err := os.ReadDir(filepath.Join(s.dir, sh.Name()))
@@ -240,8 +355,12 @@ func (s *Store) AllKeysChan(ctx context.Context) (<-chan cid.Cid, error) {
 // HashOnRead is a no-op: Get always checks the bytes.
 func (s *Store) HashOnRead(bool) {}
 
-// checkBlock hashes data with c's hash function and compares it with c.
+// checkBlock checks that c is a CID reprovm trusts (CheckCID), hashes data
+// and compares it with c.
 func checkBlock(c cid.Cid, data []byte) error {
+	if err := CheckCID(c); err != nil {
+		return fmt.Errorf("block: %w", err)
+	}
 	got, err := c.Prefix().Sum(data)
 	if err != nil {
 		return fmt.Errorf("block %s: %w", c, err)

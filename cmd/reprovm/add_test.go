@@ -50,3 +50,72 @@ func TestAddErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCARExportRefusesToReplace: car export leaves an existing file alone
+// unless --force is given.
+func TestCARExportRefusesToReplace(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "f.txt")
+	if err := os.WriteFile(src, []byte("hello\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "s")
+	root := strings.TrimSpace(runCLI(t.Context(), "add", "--store", store, src).stdout)
+	out := filepath.Join(dir, "x.car")
+	if err := os.WriteFile(out, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t.Context(), "car", "export", "--store", store, root, "-o", out)
+	if r.code != exitError || !strings.Contains(r.stderr, "--force") {
+		t.Fatalf("car export over an existing file: exit %d, stderr %q; want %d naming --force", r.code, r.stderr, exitError)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "precious" {
+		t.Fatalf("the existing file was changed: %q", b)
+	}
+	if r := runCLI(t.Context(), "car", "export", "--store", store, root, "-o", out, "--force"); r.code != exitOK {
+		t.Fatalf("car export --force: exit %d\n%s", r.code, r.stderr)
+	}
+	if b, _ := os.ReadFile(out); string(b) == "precious" {
+		t.Fatal("--force did not replace the file")
+	}
+}
+
+// TestStoreVerifyCLI: store verify exits 0 on a good store, 1 listing a
+// damaged block, and with --repair moves it aside so the next verify is
+// clean.
+func TestStoreVerifyCLI(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "f.txt")
+	if err := os.WriteFile(src, []byte(strings.Repeat("block ", 1000)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	store := filepath.Join(dir, "s")
+	if r := runCLI(t.Context(), "add", "--store", store, src); r.code != exitOK {
+		t.Fatalf("add: %d\n%s", r.code, r.stderr)
+	}
+	runCLI(t.Context(), "store", "verify", "--store", store).check(t, exitOK, "")
+	var victim string
+	filepath.WalkDir(store, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			victim = p
+		}
+		return nil
+	})
+	if err := os.Chmod(victim, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(victim, []byte("damaged"), 0o444); err != nil {
+		t.Fatal(err)
+	}
+	r := runCLI(t.Context(), "store", "verify", "--store", store)
+	if r.code != 1 || !strings.Contains(r.stdout, victim) || !strings.Contains(r.stdout, "hash mismatch") {
+		t.Fatalf("verify of a damaged store: exit %d, stdout %q\n%s", r.code, r.stdout, r.stderr)
+	}
+	if r := runCLI(t.Context(), "store", "verify", "--store", store, "--repair"); r.code != exitOK || !strings.Contains(r.stdout, victim) {
+		t.Fatalf("verify --repair: exit %d, stdout %q\n%s", r.code, r.stdout, r.stderr)
+	}
+	runCLI(t.Context(), "store", "verify", "--store", store).check(t, exitOK, "")
+	if _, err := os.Stat(victim); err == nil {
+		t.Error("the damaged file is still in place after --repair")
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/ipfs/go-cid"
 	"github.com/spf13/cobra"
@@ -23,17 +24,25 @@ func newCARExportCmd() *cobra.Command {
 	var (
 		store storeFlag
 		out   string
+		force bool
 	)
 	cmd := &cobra.Command{
 		Use:   "export [flags] CID... -o FILE.car[.zst]",
 		Short: "Write the DAGs of CIDs from the store to a CAR file",
 		Long: `Write a CARv1 archive holding the given roots and every block of their
 DAGs, once each, in depth-first order. A name ending in .zst compresses it
-with zstd. The same CIDs give the same file bytes.`,
+with zstd. The same CIDs give the same file bytes. An existing FILE is
+replaced only with --force.
+
+Example:
+  reprovm car export bafybeibn3yk... -o deps.car.zst`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
 				return errors.New("car export: -o FILE is required")
+			}
+			if _, err := os.Lstat(out); err == nil && !force {
+				return fmt.Errorf("car export: %s exists; give --force to replace it", out)
 			}
 			roots := make([]cid.Cid, len(args))
 			for i, a := range args {
@@ -57,6 +66,7 @@ with zstd. The same CIDs give the same file bytes.`,
 	}
 	store.register(cmd)
 	cmd.Flags().StringVarP(&out, "output", "o", "", "CAR file to write (.zst: zstd-compressed)")
+	cmd.Flags().BoolVar(&force, "force", false, "replace FILE if it exists")
 	return cmd
 }
 

@@ -31,6 +31,7 @@ with no network, so that anyone can rebuild an artifact and get the same bytes.
 	root.AddCommand(newVersionCmd(), newRunCmd())
 	root.AddCommand(newAddCmd())
 	root.AddCommand(newCARCmd())
+	root.AddCommand(newStoreCmd())
 	root.AddCommand(newArchiveCmd())
 	root.AddCommand(newGetCmd())
 	root.AddCommand(newServeCmd())
