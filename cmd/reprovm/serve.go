@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
 func newServeCmd() *cobra.Command {
@@ -24,7 +25,15 @@ gateway handler): /ipfs/CID?format=raw gives a block, ?format=car a CAR of
 the DAG. Read-only, nothing deserialized, no requests to anyone else.
 Listens on loopback (127.0.0.1:8080) unless --listen says otherwise; with
 port 0 a free port is chosen. The first line on stdout is the base URL to
-give to reprovm get --gateway. Stops on SIGINT or SIGTERM.`,
+give to reprovm get --gateway. Stops on SIGINT or SIGTERM.
+
+Limits: request headers within 10 s, an idle kept-alive connection is closed
+after 60 s, a response must be delivered within 30 minutes, and a request URI
+over 2048 bytes gets 414 without being echoed.
+
+Example:
+  reprovm serve --listen 127.0.0.1:0 &
+  reprovm get --gateway http://127.0.0.1:PORT bafy... -o tree`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := store.open()
@@ -39,11 +48,11 @@ give to reprovm get --gateway. Stops on SIGINT or SIGTERM.`,
 			if err != nil {
 				return fmt.Errorf("serve: %w", err)
 			}
-			srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+			srv := ipfsfetch.NewGatewayServer(h)
 			fmt.Fprintf(cmd.OutOrStdout(), "http://%s\n", ln.Addr())
 			ctx := cmd.Context()
 			stop := context.AfterFunc(ctx, func() {
-				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				sctx, cancel := context.WithTimeout(context.Background(), ipfsfetch.GatewayShutdownTime)
 				defer cancel()
 				srv.Shutdown(sctx)
 			})
