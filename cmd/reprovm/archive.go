@@ -18,7 +18,7 @@ func newArchiveCmd() *cobra.Command {
 		Use:   "archive",
 		Short: "Export and import offline archives: every block needed to verify a file",
 	}
-	cmd.AddCommand(newArchiveExportCmd(), newArchiveImportCmd())
+	cmd.AddCommand(withFailureStatus(newArchiveExportCmd(), exitVMFailed), withFailureStatus(newArchiveImportCmd(), exitVMFailed))
 	return cmd
 }
 

@@ -4,6 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
 
 	"github.com/reprovm/reprovm/machine"
 )
@@ -56,4 +61,44 @@ func testOutcome(res machine.TestResult, maxInsns uint64) (code int, msg string)
 	default:
 		return exitError, "the emulator stopped without a pass, a failure or the instruction limit"
 	}
+}
+
+// failureAnnotation names the cobra annotation that gives a command's exit
+// status for a failure it did not classify itself: a bad flag or argument,
+// which cobra reports before the command runs. Commands that run the
+// machine document 125 for that (as docker run and timeout(1) do); the
+// others, and run --elf, document exitError.
+const failureAnnotation = "reprovm-failure-exit"
+
+// withFailureStatus sets cmd's failure status (see failureAnnotation).
+func withFailureStatus(cmd *cobra.Command, code int) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[failureAnnotation] = strconv.Itoa(code)
+	return cmd
+}
+
+// failureStatus is the exit status of an unclassified error from cmd, run
+// with args: its annotation, except for run, which runs the machine only
+// with a command after "--" and no --elf (the test-program runner, whose
+// failures are exitError).
+func failureStatus(cmd *cobra.Command, args []string) int {
+	if cmd == nil {
+		return exitError
+	}
+	if cmd.Name() == "run" {
+		dash := slices.Index(args, "--")
+		if dash < 0 || slices.ContainsFunc(args[:dash], func(a string) bool {
+			return a == "--elf" || strings.HasPrefix(a, "--elf=")
+		}) {
+			return exitError
+		}
+	}
+	if v, ok := cmd.Annotations[failureAnnotation]; ok {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return exitError
 }

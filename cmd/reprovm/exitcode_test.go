@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/reprovm/reprovm/machine"
@@ -49,6 +50,42 @@ func TestExitCode(t *testing.T) {
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {
 			t.Errorf("%s: exitCode(%v) = %d, want %d", tt.name, tt.err, got, tt.want)
+		}
+	}
+}
+
+// TestExitStatusesOfBadUsage runs each command with a bad flag or bad
+// arguments: the machine-running commands exit 125, as their --help and
+// the README say, the others (and run --elf) 3, and each prints one
+// "reprovm: " line.
+func TestExitStatusesOfBadUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"run", "--bogus", "--", "true"}, exitVMFailed},
+		{[]string{"run", "--ram", "lots", "--", "true"}, exitVMFailed},
+		{[]string{"run", "--bogus", "--", "ld", "--elf"}, exitVMFailed},
+		{[]string{"run", "--elf", "x.elf", "--bogus"}, exitError},
+		{[]string{"run", "--elf=x.elf", "--ram", "lots"}, exitError},
+		{[]string{"build", "--bogus"}, exitVMFailed},
+		{[]string{"build", "a", "b"}, exitVMFailed},
+		{[]string{"verify"}, exitVMFailed},
+		{[]string{"verify", "--bogus", "x.wasm"}, exitVMFailed},
+		{[]string{"bisect", "a"}, exitVMFailed},
+		{[]string{"archive", "export", "--bogus"}, exitVMFailed},
+		{[]string{"archive", "import"}, exitVMFailed},
+		{[]string{"add", "--bogus"}, exitError},
+		{[]string{"inspect"}, exitError},
+		{[]string{"car", "export"}, exitError},
+		{[]string{"store", "verify", "extra"}, exitError},
+		{[]string{"serve", "--bogus"}, exitError},
+		{[]string{"get"}, exitError},
+		{[]string{"no-such-command"}, exitError},
+	} {
+		r := runCLI(t.Context(), tc.args...)
+		if r.code != tc.want || !strings.HasPrefix(r.stderr, "reprovm: ") {
+			t.Errorf("reprovm %s: exit %d, stderr %q; want exit %d and a reprovm: line", strings.Join(tc.args, " "), r.code, r.stderr, tc.want)
 		}
 	}
 }

@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -27,11 +28,17 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := newRootCmd(stdout, stderr)
 	cmd.SetArgs(args)
-	err := cmd.ExecuteContext(ctx)
+	ran, err := cmd.ExecuteContextC(ctx)
 	if err == nil {
 		return exitOK
 	}
 	code := exitCode(err)
+	var se *statusError
+	if code == exitError && !errors.As(err, &se) {
+		// Not classified by the command: a flag or argument error from
+		// cobra, or a plain error; use the status the command documents.
+		code = failureStatus(ran, args)
+	}
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintf(stderr, "reprovm: %s\n", msg)
 	}

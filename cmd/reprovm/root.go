@@ -28,7 +28,10 @@ with no network, so that anyone can rebuild an artifact and get the same bytes.
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newVersionCmd(), newRunCmd())
+	// Commands that run the machine end a failure they did not classify
+	// (a bad flag) with 125, as their --help says; the rest with 3.
+	vm := func(c *cobra.Command) *cobra.Command { return withFailureStatus(c, exitVMFailed) }
+	root.AddCommand(newVersionCmd(), vm(newRunCmd()))
 	root.AddCommand(newAddCmd())
 	root.AddCommand(newCARCmd())
 	root.AddCommand(newStoreCmd())
@@ -36,6 +39,6 @@ with no network, so that anyone can rebuild an artifact and get the same bytes.
 	root.AddCommand(newGetCmd())
 	root.AddCommand(newServeCmd())
 	root.AddCommand(newImageCmd())
-	root.AddCommand(newBuildCmd(), newVerifyCmd(), newInspectCmd(), newDepsCmd(), newWasmCmd(), newBisectCmd())
+	root.AddCommand(vm(newBuildCmd()), vm(newVerifyCmd()), newInspectCmd(), newDepsCmd(), newWasmCmd(), vm(newBisectCmd()))
 	return root
 }

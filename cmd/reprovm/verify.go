@@ -63,7 +63,8 @@ stamping); the report says which.
 
 Exit status: 0 match; 1 mismatch (bytes or --expect); 2 FILE is not stamped
 by reprovm or unreadable; 124 the rebuild hit the instruction limit; 125 the
-rebuild could not run (missing input, boot failure); 130 interrupted.`,
+rebuild could not run (bad flags or arguments, missing input, boot
+failure); 130 interrupted.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fail := func(code int, err error) error { return &statusError{code: code, msg: err.Error()} }
