@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/reprovm/reprovm/machine"
 )
 
 // sizeShift gives the power of two for each accepted size suffix. Suffixes
@@ -47,11 +49,14 @@ func FormatSize(n uint64) string {
 	return strconv.FormatUint(n, 10)
 }
 
-// CheckRAMSize accepts a guest RAM size that the machine takes: a non-zero
-// multiple of 4 KiB.
+// CheckRAMSize accepts a guest RAM size that the machine boots: a non-zero
+// multiple of 4 KiB of at most machine.MaxRAMSize.
 func CheckRAMSize(n uint64) error {
 	if n == 0 || n%4096 != 0 {
 		return fmt.Errorf("RAM size %s: must be a non-zero multiple of 4K", FormatSize(n))
+	}
+	if n > machine.MaxRAMSize {
+		return fmt.Errorf("RAM size %s: the board boots at most %s (Debian's kernel does not map more, and would lose the initrd); give --ram %s or less", FormatSize(n), FormatSize(machine.MaxRAMSize), FormatSize(machine.MaxRAMSize))
 	}
 	return nil
 }

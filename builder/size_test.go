@@ -4,6 +4,9 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/reprovm/reprovm/machine"
+	"github.com/reprovm/reprovm/meta"
 )
 
 func TestParseSize(t *testing.T) {
@@ -75,5 +78,31 @@ func TestFormatSize(t *testing.T) {
 		if err != nil || back != tt.in {
 			t.Errorf("ParseSize(FormatSize(%d)) = %d, %v; want the value back", tt.in, back, err)
 		}
+	}
+}
+
+// TestCheckRAMSize: sizes the board cannot boot are refused before any
+// boot, naming the limit (129G used to boot and then panic in the kernel),
+// and meta's limit for stamps is the machine's.
+func TestCheckRAMSize(t *testing.T) {
+	for _, tc := range []struct {
+		n    uint64
+		want string // "" for accepted
+	}{
+		{64 << 20, ""},
+		{2 << 30, ""},
+		{128 << 30, ""},
+		{0, "multiple of 4K"},
+		{12345, "multiple of 4K"},
+		{129 << 30, "at most 128G"},
+		{1 << 40, "at most 128G"},
+	} {
+		err := CheckRAMSize(tc.n)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("CheckRAMSize(%s) = %v, want %q", FormatSize(tc.n), err, tc.want)
+		}
+	}
+	if meta.MaxRAMSize != machine.MaxRAMSize {
+		t.Errorf("meta.MaxRAMSize %d != machine.MaxRAMSize %d", meta.MaxRAMSize, machine.MaxRAMSize)
 	}
 }

@@ -12,6 +12,14 @@ const RAMBase = 0x8000_0000
 // DefaultRAMSize is the RAM size used when Config.RAMSize is zero.
 const DefaultRAMSize = 256 << 20
 
+// MaxRAMSize is the most RAM the board has. Debian's kernel boots with at
+// most 128 GiB here: with more, the initrd (placed below the device tree at
+// the top of RAM, see Boot) lies above the memory the kernel maps and it
+// panics with "INITRD not in memory region" after a long boot. The host also
+// pays per page of RAM for the hart's decode-cache index (8 bytes per 4 KiB
+// page), so a size that cannot boot is refused before anything is allocated.
+const MaxRAMSize = 128 << 30
+
 // Config describes the machine to build: its hardware, not the software
 // it runs (see Boot and LoadELF).
 type Config struct {

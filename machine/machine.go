@@ -59,8 +59,8 @@ func New(cfg Config) (*Machine, error) {
 	if size == 0 {
 		size = DefaultRAMSize
 	}
-	if size%4096 != 0 || size > 1<<40 {
-		return nil, fmt.Errorf("new machine: RAM size %d is not a multiple of 4 KiB up to 1 TiB", size)
+	if size%4096 != 0 || size > MaxRAMSize {
+		return nil, fmt.Errorf("new machine: RAM size %d is not a multiple of 4 KiB up to %d (128 GiB)", size, uint64(MaxRAMSize))
 	}
 	return newMachine(cfg, size, jit.Options{})
 }

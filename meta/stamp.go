@@ -193,6 +193,11 @@ func ParseStamp(b []byte) (*Stamp, error) {
 // dependency names usable as a directory name, and outputs sorted by path
 // without duplicates. It does not check that a CID names existing content;
 // fetching does that.
+// MaxRAMSize is the largest guest RAM a stamp may record: machine.MaxRAMSize,
+// repeated here so that meta depends on no emulator package (a builder test
+// checks that the two agree).
+const MaxRAMSize = 128 << 30
+
 func (s *Stamp) Validate() error {
 	if s.Format != FormatVersion {
 		return fmt.Errorf("unsupported stamp format %d (this reprovm writes format %d)", s.Format, FormatVersion)
@@ -247,6 +252,9 @@ func (s *Stamp) Validate() error {
 	}
 	if s.Machine.RAMSize == 0 {
 		return errors.New("machine RAM size is 0")
+	}
+	if s.Machine.RAMSize%4096 != 0 || s.Machine.RAMSize > MaxRAMSize {
+		return fmt.Errorf("machine RAM size %d: must be a non-zero multiple of 4 KiB of at most %d bytes (128 GiB, the most the board boots)", s.Machine.RAMSize, uint64(MaxRAMSize))
 	}
 	if s.Machine.MaxInsns == 0 {
 		return errors.New("machine instruction limit is 0")

@@ -187,6 +187,8 @@ func TestParseStampErrors(t *testing.T) {
 		{"relative workdir", strings.Replace(g, `"workdir":"/"`, `"workdir":"src"`, 1), "absolute clean path"},
 		{"empty workdir", strings.Replace(g, `"workdir":"/"`, `"workdir":""`, 1), "workdir is empty"},
 		{"no RAM", strings.Replace(g, `"ram_size":1048576`, `"ram_size":0`, 1), "RAM size is 0"},
+		{"odd RAM", strings.Replace(g, `"ram_size":1048576`, `"ram_size":1048577`, 1), "RAM size 1048577"},
+		{"RAM beyond the board", strings.Replace(g, `"ram_size":1048576`, `"ram_size":137438957568`, 1), "at most 137438953472"},
 		{"no limit", strings.Replace(g, `"max_insns":10`, `"max_insns":0`, 1), "instruction limit is 0"},
 		{"empty emulator", strings.Replace(g, `"emulator":"1.0.0"`, `"emulator":""`, 1), "emulator version is empty"},
 		{"NUL in argv", strings.Replace(g, `"true"`, `"a\u0000b"`, 1), "NUL"},

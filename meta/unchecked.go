@@ -11,8 +11,12 @@ type Published struct {
 	// Formats are the interoperable sections after the core.
 	Formats []Format
 	// Intact reports that the module passes [Strip]: it is exactly a core
-	// the stamp records plus reprovm's sections.
-	Intact bool
+	// the stamp records plus reprovm's sections. Problem says why not.
+	Intact  bool
+	Problem error
+	// Core is the module's first Output.Size bytes (the core as built, if
+	// the module is intact), or nil if the module is shorter than that.
+	Core []byte
 }
 
 // ReadPublished reads the stamp of a module without requiring the module
@@ -44,10 +48,12 @@ func ReadPublished(wasm []byte) (*Published, error) {
 	if p.Stamp == nil {
 		return nil, ErrNotStamped
 	}
-	if s, err := Strip(wasm); err == nil {
-		p.Output, p.Formats, p.Intact = s.Output, s.Formats, true
+	s, serr := Strip(wasm)
+	if serr == nil {
+		p.Output, p.Formats, p.Intact, p.Core = s.Output, s.Formats, true, s.Core
 		return p, nil
 	}
+	p.Problem = serr
 	found := false
 	for _, o := range p.Stamp.Outputs {
 		if boundary[o.Size] {
@@ -71,6 +77,9 @@ func ReadPublished(wasm []byte) (*Published, error) {
 		case ICPSectionName:
 			p.Formats = append(p.Formats, FormatICP)
 		}
+	}
+	if p.Output.Size <= uint64(len(wasm)) {
+		p.Core = wasm[:p.Output.Size]
 	}
 	return p, nil
 }

@@ -65,6 +65,7 @@ func TestExitStatusesOfBadUsage(t *testing.T) {
 	}{
 		{[]string{"run", "--bogus", "--", "true"}, exitVMFailed},
 		{[]string{"run", "--ram", "lots", "--", "true"}, exitVMFailed},
+		{[]string{"run", "--ram", "129G", "--", "true"}, exitVMFailed}, // the board boots at most 128G
 		{[]string{"run", "--bogus", "--", "ld", "--elf"}, exitVMFailed},
 		{[]string{"run", "--elf", "x.elf", "--bogus"}, exitError},
 		{[]string{"run", "--elf=x.elf", "--ram", "lots"}, exitError},

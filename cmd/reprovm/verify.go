@@ -200,22 +200,25 @@ Exit status: 0; 2 FILE is not stamped by reprovm or unreadable.`,
 			if err != nil {
 				return &statusError{code: exitNotStamped, msg: fmt.Sprintf("inspect: %v", err)}
 			}
-			if _, err := meta.ReadStamp(cmd.Context(), file); err != nil {
+			// One reader for inspect and verify (meta.ReadPublished), so
+			// that both accept and refuse the same stamps.
+			pub, err := meta.ReadPublished(file)
+			if err != nil {
 				if errors.Is(err, meta.ErrNotStamped) {
 					return &statusError{code: exitNotStamped, msg: fmt.Sprintf("inspect %s: not stamped by reprovm (no %s custom section)", args[0], meta.SectionName)}
 				}
 				return &statusError{code: exitNotStamped, msg: fmt.Sprintf("inspect %s: %v", args[0], err)}
 			}
-			st, err := meta.Strip(file)
-			if err != nil {
-				return &statusError{code: exitNotStamped, msg: fmt.Sprintf("inspect %s: %v", args[0], err)}
-			}
 			w := cmd.OutOrStdout()
 			if asJSON {
-				fmt.Fprintf(w, "%s\n", st.Payload)
+				payload, err := pub.Stamp.Marshal()
+				if err != nil {
+					return &statusError{code: exitNotStamped, msg: fmt.Sprintf("inspect %s: %v", args[0], err)}
+				}
+				fmt.Fprintf(w, "%s\n", payload)
 				return nil
 			}
-			printStamp(w, args[0], st)
+			printStamp(w, args[0], pub)
 			return nil
 		},
 	}
@@ -224,11 +227,16 @@ Exit status: 0; 2 FILE is not stamped by reprovm or unreadable.`,
 }
 
 // printStamp writes a stamp for humans.
-func printStamp(w io.Writer, name string, st *meta.Stripped) {
+func printStamp(w io.Writer, name string, st *meta.Published) {
 	s := st.Stamp
-	core := sha256.Sum256(st.Core)
 	fmt.Fprintf(w, "%s: stamped by reprovm %s (emulator %s, stamp format %d)\n", name, s.Reprovm, s.Emulator, s.Format)
-	fmt.Fprintf(w, "  core sha256   %s (%d bytes before stamping; output %s)\n", hex.EncodeToString(core[:]), len(st.Core), st.Output.Path)
+	if !st.Intact {
+		fmt.Fprintf(w, "  NOT INTACT    %v (reprovm verify rebuilds it and says where it differs)\n", st.Problem)
+	}
+	if st.Core != nil {
+		core := sha256.Sum256(st.Core)
+		fmt.Fprintf(w, "  core sha256   %s (%d bytes before stamping; output %s)\n", hex.EncodeToString(core[:]), len(st.Core), st.Output.Path)
+	}
 	fmt.Fprintf(w, "  image         %s\n", s.Image)
 	fmt.Fprintf(w, "  source        %s\n", s.Source.CID)
 	if s.Source.GitCommit != "" {
