@@ -16,6 +16,8 @@ import (
 	car "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/reprovm/reprovm/internal/scratch"
 )
 
 // maxCARHeader bounds a CAR header (its list of roots) read from a file.
@@ -105,13 +107,19 @@ func (s *Store) ImportCAR(ctx context.Context, r io.Reader) ([]cid.Cid, int, err
 	return br.Roots, n, nil
 }
 
+// carPrefix starts the names of CAR files being written.
+const carPrefix = ".reprovm-car-"
+
 // zstdMagic starts every zstd frame (RFC 8878 section 3.1.1).
 var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 
 // ExportCARFile writes the CAR of roots to path, compressed with zstd when
 // path ends in ".zst". The file appears complete or not at all.
 func (s *Store) ExportCARFile(ctx context.Context, path string, roots []cid.Cid) (n int, err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".reprovm-car-*")
+	if _, err := scratch.RemoveStale(filepath.Dir(path), carPrefix); err != nil {
+		return 0, fmt.Errorf("export CAR: %w", err)
+	}
+	tmp, err := scratch.CreateTemp(filepath.Dir(path), carPrefix)
 	if err != nil {
 		return 0, fmt.Errorf("export CAR: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 
 	"github.com/ipfs/go-cid"
+
+	"github.com/reprovm/reprovm/internal/scratch"
 )
 
 // Materialise writes the tree (or file, or symlink) root from the store to
@@ -21,15 +23,20 @@ func (s *Store) Materialise(ctx context.Context, root cid.Cid, out string) (err 
 		return fmt.Errorf("materialise %s: %s already exists", root, out)
 	}
 	parent := filepath.Dir(out)
-	tmp, err := os.MkdirTemp(parent, ".reprovm-get-*")
+	// Half-written trees of earlier runs that were killed.
+	if _, err := scratch.RemoveStale(parent, getPrefix); err != nil {
+		return fmt.Errorf("materialise %s: %w", root, err)
+	}
+	td, err := scratch.MkdirTemp(parent, getPrefix)
 	if err != nil {
 		return fmt.Errorf("materialise %s: %w", root, err)
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(tmp)
+			td.RemoveAll()
 		}
 	}()
+	tmp := td.Path
 	top := filepath.Join(tmp, "t")
 	err = s.Walk(ctx, root, func(e *Entry) error {
 		dst := filepath.Join(top, filepath.FromSlash(e.Path))
@@ -48,8 +55,11 @@ func (s *Store) Materialise(ctx context.Context, root cid.Cid, out string) (err 
 	if err != nil {
 		return fmt.Errorf("materialise %s at %s: %w", root, out, err)
 	}
-	return os.Remove(tmp)
+	return td.RemoveAll()
 }
+
+// getPrefix starts the names of trees being materialised.
+const getPrefix = ".reprovm-get-"
 
 func writeEntry(ctx context.Context, e *Entry, dst string) (err error) {
 	r, err := e.Open(ctx)

@@ -17,6 +17,8 @@ import (
 	ipld "github.com/ipfs/go-ipld-format"
 	"github.com/multiformats/go-multibase"
 	mh "github.com/multiformats/go-multihash"
+
+	"github.com/reprovm/reprovm/internal/scratch"
 )
 
 // MaxBlockSize bounds the size of one block read from a gateway, a CAR file or
@@ -58,7 +60,26 @@ func OpenStore(dir string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open block store: %w", err)
 	}
-	return &Store{dir: dir}, nil
+	s := &Store{dir: dir}
+	// Blocks being written by a process that was killed.
+	if _, err := scratch.RemoveStale(s.tmpDir(), tmpPrefix); err != nil {
+		return nil, fmt.Errorf("open block store: %w", err)
+	}
+	return s, nil
+}
+
+// tmpDir holds blocks being written, each renamed into its shard when
+// complete: one directory, so that OpenStore finds a killed writer's debris
+// without reading every shard.
+func (s *Store) tmpDir() string { return filepath.Join(s.dir, ".tmp") }
+
+// tmpPrefix starts the names of blocks being written.
+const tmpPrefix = "block-"
+
+// isShard reports whether name is a shard directory's (two base32
+// characters), not .tmp or quarantine.
+func isShard(name string) bool {
+	return len(name) == 2 && !strings.HasPrefix(name, ".")
 }
 
 // Dir returns the directory the store keeps its blocks in.
@@ -152,7 +173,7 @@ func (s *Store) Verify(ctx context.Context, repair bool, progress func(checked i
 		return 0, nil, fmt.Errorf("verify block store: %w", err)
 	}
 	for _, sh := range shards {
-		if !sh.IsDir() || sh.Name() == "quarantine" {
+		if !sh.IsDir() || !isShard(sh.Name()) {
 			continue
 		}
 		dir := filepath.Join(s.dir, sh.Name())
@@ -279,7 +300,10 @@ func (s *Store) write(c cid.Cid, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("store block %s: %w", c, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), ".tmp-*")
+	if err := os.MkdirAll(s.tmpDir(), 0o755); err != nil {
+		return fmt.Errorf("store block %s: %w", c, err)
+	}
+	tmp, err := scratch.CreateTemp(s.tmpDir(), tmpPrefix)
 	if err != nil {
 		return fmt.Errorf("store block %s: %w", c, err)
 	}
@@ -323,7 +347,7 @@ func (s *Store) AllKeysChan(ctx context.Context) (<-chan cid.Cid, error) {
 	go func() {
 		defer close(ch)
 		for _, sh := range shards {
-			if !sh.IsDir() || sh.Name() == "quarantine" {
+			if !sh.IsDir() || !isShard(sh.Name()) {
 				continue
 			}
 			ents, err := os.ReadDir(filepath.Join(s.dir, sh.Name()))

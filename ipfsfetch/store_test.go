@@ -10,12 +10,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	car "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
 	mh "github.com/multiformats/go-multihash"
+
+	"github.com/reprovm/reprovm/internal/scratch"
 )
 
 // damage overwrites the stored file of block c with other bytes.
@@ -237,4 +240,66 @@ func TestUntrustedHashes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// debris leaves an entry as a killed writer would: named by the scratch
+// package, unlocked and older than scratch.MinAge.
+func debris(t testing.TB, dir, prefix string, isDir bool) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, prefix+"12345"+scratch.Suffix)
+	var err error
+	if isDir {
+		err = os.MkdirAll(filepath.Join(p, "t"), 0o755)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(p, "t", "half"), make([]byte, 4096), 0o644)
+		}
+	} else {
+		err = os.WriteFile(p, []byte("half a block"), 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(p, old, old); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestDebrisRemoved: what a killed put, get or car export leaves behind is
+// removed by the next store open, materialise or export in that place.
+func TestDebrisRemoved(t *testing.T) {
+	ctx := context.Background()
+	src, root, _ := carTree(t)
+	store := src.Dir()
+	blockTmp := debris(t, filepath.Join(store, ".tmp"), tmpPrefix, false)
+	if _, err := OpenStore(store); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	getTmp := debris(t, out, getPrefix, true)
+	if err := src.Materialise(ctx, root, filepath.Join(out, "tree")); err != nil {
+		t.Fatal(err)
+	}
+	carTmp := debris(t, out, carPrefix, false)
+	if _, err := src.ExportCARFile(ctx, filepath.Join(out, "x.car"), []cid.Cid{root}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{blockTmp, getTmp, carTmp} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s survived", p)
+		}
+	}
+	ents, _ := os.ReadDir(out)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "tree x.car" {
+		t.Errorf("%s holds %v, want only tree and x.car", out, names)
+	}
+	checkStoreValid(t, src)
 }
