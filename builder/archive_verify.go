@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 
 	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/internal/scratch"
 	"github.com/reprovm/reprovm/ipfsfetch"
 	"github.com/reprovm/reprovm/meta"
 )
@@ -60,12 +60,12 @@ func (spec *VerifySpec) UseArchive(ctx context.Context, path string, trustSnapsh
 	if err != nil {
 		return nil, cleanup, fmt.Errorf("archive %s: ready snapshot: %w", path, err)
 	}
-	tmp, err := os.MkdirTemp("", "reprovm-archive-*")
+	td, err := scratch.MkdirCacheTemp("archive-")
 	if err != nil {
 		return nil, cleanup, fmt.Errorf("archive %s: ready snapshot: %w", path, err)
 	}
-	cleanup = func() { os.RemoveAll(tmp) }
-	p := filepath.Join(tmp, a.Manifest.ReadySnapshot.Key+".snap")
+	cleanup = func() { td.RemoveAll() }
+	p := filepath.Join(td.Path, a.Manifest.ReadySnapshot.Key+".snap")
 	if err := spec.Inputs.Store.Materialise(ctx, sc, p); err != nil {
 		cleanup()
 		return nil, func() {}, fmt.Errorf("archive %s: ready snapshot: %w", path, err)

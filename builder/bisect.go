@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reprovm/reprovm/images/erofs"
+	"github.com/reprovm/reprovm/internal/scratch"
 	"github.com/reprovm/reprovm/machine"
 	"github.com/reprovm/reprovm/meta"
 )
@@ -57,12 +58,12 @@ func Bisect(ctx context.Context, a, b BuildSpec, progress io.Writer) (*BisectRep
 	start := time.Now()
 	var plans [2]*plan
 	for i, spec := range []*BuildSpec{&a, &b} {
-		tmp, err := os.MkdirTemp("", "reprovm-bisect-*")
+		td, err := scratch.MkdirCacheTemp("bisect-")
 		if err != nil {
 			return nil, fmt.Errorf("bisect: %w", err)
 		}
-		defer os.RemoveAll(tmp)
-		if plans[i], err = spec.plan(ctx, tmp); err != nil {
+		defer td.RemoveAll()
+		if plans[i], err = spec.plan(ctx, td.Path); err != nil {
 			return nil, fmt.Errorf("bisect: build %c: %w", 'A'+i, err)
 		}
 	}

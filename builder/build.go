@@ -19,6 +19,7 @@ import (
 	"github.com/reprovm/reprovm/guest"
 	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/images/erofs"
+	"github.com/reprovm/reprovm/internal/scratch"
 	"github.com/reprovm/reprovm/internal/version"
 	"github.com/reprovm/reprovm/ipfsfetch"
 	"github.com/reprovm/reprovm/machine"
@@ -237,12 +238,12 @@ func (spec *BuildSpec) progress(format string, args ...any) {
 func Build(ctx context.Context, spec BuildSpec) (*Built, error) {
 	r := spec.Recipe
 	progress := spec.progress
-	tmp, err := os.MkdirTemp("", "reprovm-build-*")
+	td, err := scratch.MkdirCacheTemp("build-")
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	defer os.RemoveAll(tmp)
-	p, err := spec.plan(ctx, tmp)
+	defer td.RemoveAll()
+	p, err := spec.plan(ctx, td.Path)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ipfs/go-cid"
 
 	"github.com/reprovm/reprovm/images/erofs"
+	"github.com/reprovm/reprovm/internal/scratch"
 	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
@@ -102,7 +103,10 @@ func TreeImage(ctx context.Context, store *ipfsfetch.Store, c cid.Cid, path stri
 // it, so that a failure leaves nothing at path (nor anything half-written
 // in place of an old file). The file gets mode 0644.
 func writeFileWith(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".reprovm-*")
+	if _, err := scratch.RemoveStale(filepath.Dir(path), ".reprovm-"); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, err := scratch.CreateTemp(filepath.Dir(path), ".reprovm-")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

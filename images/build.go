@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/reprovm/reprovm/images/erofs"
+	"github.com/reprovm/reprovm/internal/scratch"
 	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
@@ -92,11 +93,16 @@ func (f *Fetcher) BuildImage(ctx context.Context, lockJSON []byte, dir string) (
 	lockSum := sha256.Sum256(lockJSON)
 	var uuid [16]byte
 	copy(uuid[:], lockSum[:])
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), ".reprovm-image-*")
+	parent := filepath.Dir(filepath.Clean(dir))
+	if _, err := scratch.RemoveStale(parent, ".reprovm-image-"); err != nil {
+		return nil, fmt.Errorf("build image: %w", err)
+	}
+	td, err := scratch.MkdirTemp(parent, ".reprovm-image-")
 	if err != nil {
 		return nil, fmt.Errorf("build image: %w", err)
 	}
-	defer os.RemoveAll(tmp)
+	defer td.RemoveAll()
+	tmp := td.Path
 	m := &Manifest{Version: ManifestVersion, LockSHA256: hex.EncodeToString(lockSum[:]), Env: l.Env, Warmup: l.Warmup}
 	boot, err := f.BootKernel(ctx, l.Kernel.Package())
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/reprovm/reprovm/internal/scratch"
 	"io"
 	"io/fs"
 	"net/http"
@@ -169,7 +170,11 @@ func (f *Fetcher) download(ctx context.Context, p Package, dir string) (name str
 		return "", fmt.Errorf("GET %s: %s", url, resp.Status)
 	}
 
-	tmp, err := os.CreateTemp(dir, "."+p.SHA256+"-*.part")
+	// Downloads that a killed process left half done.
+	if _, err := scratch.RemoveStale(dir, "."); err != nil {
+		return "", err
+	}
+	tmp, err := scratch.CreateTemp(dir, "."+p.SHA256+"-")
 	if err != nil {
 		return "", err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/reprovm/reprovm/builder"
 	"github.com/reprovm/reprovm/builder/deps"
+	"github.com/reprovm/reprovm/internal/scratch"
 	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
@@ -116,12 +117,12 @@ func recordDeps(cmd *cobra.Command, store storeFlag, dir, name string, env []str
 	if err != nil {
 		return err
 	}
-	tmp, err := os.MkdirTemp("", "reprovm-deps-*")
+	td, err := scratch.MkdirCacheTemp("deps-")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	tree := filepath.Join(tmp, "tree")
+	defer td.RemoveAll()
+	tree := filepath.Join(td.Path, "tree")
 	stderr := cmd.ErrOrStderr()
 	if err := prepare(cmd.Context(), tree, stderr); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/reprovm/reprovm/builder"
 	"github.com/reprovm/reprovm/guest"
 	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/internal/scratch"
 )
 
 // Exit statuses of `reprovm run -- COMMAND` besides the command's own
@@ -236,10 +237,16 @@ func checkOutDir(dir string) error {
 // extractOut writes the output files into a temporary directory beside dir
 // and renames it into place, so a failure leaves no partial output.
 func extractOut(dir string, files []guest.File) error {
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(dir)), ".reprovm-out-*")
+	parent := filepath.Dir(filepath.Clean(dir))
+	if _, err := scratch.RemoveStale(parent, ".reprovm-out-"); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
+	td, err := scratch.MkdirTemp(parent, ".reprovm-out-")
 	if err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
+	defer td.Release()
+	tmp := td.Path
 	if err := guest.ExtractOutput(tmp, files); err != nil {
 		os.RemoveAll(tmp)
 		return fmt.Errorf("--out %s: %w", dir, err)

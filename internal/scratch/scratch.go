@@ -173,3 +173,16 @@ func CacheDir() (string, error) {
 	}
 	return d, nil
 }
+
+// MkdirCacheTemp makes a temporary directory under CacheDir, after removing
+// stale ones of the same prefix there.
+func MkdirCacheTemp(prefix string) (*Dir, error) {
+	dir, err := CacheDir()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := RemoveStale(dir, prefix); err != nil {
+		return nil, err
+	}
+	return MkdirTemp(dir, prefix)
+}
