@@ -32,6 +32,8 @@ DIFF_COUNT ?= 20000
 # make test runs seeds 1-2000; make fuzz explores beyond them (DIFF_SEED=N to pick another range).
 DIFF_SEED ?= 1000000
 FUZZTIME ?= 30s
+# SIGKILLs per command in the fault-injection tests (make test runs 10).
+FAULT_KILLS ?= 50
 
 .PHONY: tools test lint bench bench-boot bench-build fuzz demo build
 
@@ -67,6 +69,7 @@ bench-build: tools
 
 fuzz: tools
 	$(GO) test ./machine -run TestDiffQEMU -diff.count=$(DIFF_COUNT) -diff.seed=$(DIFF_SEED) -timeout 0
+	$(GO) test ./cmd/reprovm -run 'SurvivesKill' -faults.n=$(FAULT_KILLS) -timeout 0
 	scripts/fuzz-go.sh $(FUZZTIME)
 
 demo: tools build

@@ -30,7 +30,7 @@ import (
 const Suffix = ".reprovm-tmp"
 
 // MinAge is how old an unlocked entry must be before RemoveStale removes it.
-const MinAge = 10 * time.Second
+const MinAge = 3 * time.Second
 
 // minAge is MinAge; tests shorten it.
 var minAge = MinAge
