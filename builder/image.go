@@ -67,14 +67,17 @@ func ResolveImage(ctx context.Context, ref string, src Sources, f *images.Fetche
 	if len(src.Gateways) > 0 {
 		tried = append(tried, "the gateways "+strings.Join(src.Gateways, ", "))
 	}
-	for _, name := range images.Builtin() {
+	// A built-in image not built yet: the pinned table says which one, so
+	// nothing is built (or downloaded) for a CID that is none of them.
+	if name, ok := images.BuiltinByCID(c.String()); ok {
 		d, bc, err := builtinImage(ctx, name, f)
 		if err != nil {
 			return "", cid.Undef, err
 		}
-		if bc == c {
-			return d, c, nil
+		if bc != c {
+			return "", cid.Undef, fmt.Errorf("image %s: the built-in image %s built to %s, not the CID this reprovm pins for it; the image cache (%s) may be damaged: remove it and try again", c, name, bc, filepath.Dir(dir))
 		}
+		return d, c, nil
 	}
 	tried = append(tried, "the built-in images ("+strings.Join(images.Builtin(), ", ")+")")
 	return "", cid.Undef, fmt.Errorf("image %s: not found; looked in %s (fetch it with reprovm get %s --gateway URL, or import a CAR with reprovm car import)", c, strings.Join(tried, ", "), c)

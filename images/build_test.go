@@ -20,12 +20,6 @@ import (
 // changes it; update it deliberately.
 const goImageSHA256 = "8a2a981a77e9f67fc39a4cc9782c9caef46ab8d497b75c9ffcee35cfae16c752"
 
-// goImageCID is the CID of the built-in go image directory (kernel,
-// firmware, initramfs, root.erofs and manifest.json), as reprovm image add
-// prints it: the name later issues use for the image. Besides the lock, the
-// guest init (guest/init.riscv64) is part of it.
-const goImageCID = "bafybeigbm6gcywpghkypd3gadvwg6ye5ooke2zw3gspgegroockgb5wbai"
-
 // TestBuildImageGo builds the built-in go image twice, in different
 // directories and under different umasks, requires identical bytes and the
 // pinned hash, then runs `go version` in it.
@@ -75,8 +69,12 @@ func TestBuildImageGo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.String() != goImageCID {
-		t.Errorf("go image CID = %s, want the pinned %s", c, goImageCID)
+	// The CID of the image directory (kernel, firmware, initramfs,
+	// root.erofs and manifest.json), as reprovm image add prints it, is
+	// pinned in images.builtinCIDs; besides the lock, the guest init is
+	// part of it.
+	if want, _ := images.BuiltinCID("go"); c.String() != want {
+		t.Errorf("go image CID = %s, want the pinned %s", c, want)
 	}
 	// The manifest names each file by the CID it has inside the image.
 	for _, b := range []images.ManifestBlob{m.Kernel, m.Firmware, m.Initramfs, m.Root} {

@@ -22,6 +22,36 @@ import (
 //go:embed specs/*.lock.json
 var builtinLocks embed.FS
 
+// builtinCIDs are the CIDs the built-in images build to with this version
+// of reprovm: a function of each committed lock, the unpacking and fix-ups,
+// the EROFS writer, the guest init and the pinned firmware. A stamp names
+// its image by CID only, so a verifier that has not built the image yet
+// finds out which built-in image (if any) to build from this table instead
+// of building every one (hundreds of MB of downloads) to compare. Change an
+// entry deliberately, with whatever changed the image; TestBuiltinCIDs
+// builds each image and fails on a stale entry.
+var builtinCIDs = map[string]string{
+	"go":        "bafybeigbm6gcywpghkypd3gadvwg6ye5ooke2zw3gspgegroockgb5wbai",
+	"rust-wasm": "bafybeiak3pfcvid33zbjrfj7a2svkgbdf4bzldhoiwqvk457txpupopymm",
+}
+
+// BuiltinCID returns the CID the built-in image name builds to, and false
+// for a name that is not a built-in image.
+func BuiltinCID(name string) (string, bool) {
+	c, ok := builtinCIDs[name]
+	return c, ok
+}
+
+// BuiltinByCID returns the name of the built-in image whose CID is c.
+func BuiltinByCID(c string) (string, bool) {
+	for _, name := range Builtin() {
+		if builtinCIDs[name] == c {
+			return name, true
+		}
+	}
+	return "", false
+}
+
 // Builtin returns the names of the built-in images, sorted.
 func Builtin() []string {
 	ents, _ := fs.ReadDir(builtinLocks, "specs")
