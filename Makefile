@@ -34,6 +34,8 @@ DIFF_SEED ?= 1000000
 FUZZTIME ?= 30s
 # SIGKILLs per command in the fault-injection tests (make test runs 10).
 FAULT_KILLS ?= 50
+# Operations per kind in the FP fast path's differential test (make test runs 10^6).
+FP_CASES ?= 100000000
 
 .PHONY: tools test lint bench bench-boot bench-build fuzz demo build
 
@@ -70,6 +72,7 @@ bench-build: tools
 fuzz: tools
 	$(GO) test ./machine -run TestDiffQEMU -diff.count=$(DIFF_COUNT) -diff.seed=$(DIFF_SEED) -timeout 0
 	$(GO) test ./cmd/reprovm -run 'SurvivesKill' -faults.n=$(FAULT_KILLS) -timeout 0
+	$(GO) test ./machine/internal/softfloat -run TestFastPathDifferential -softfloat.fast=$(FP_CASES) -timeout 0
 	scripts/fuzz-go.sh $(FUZZTIME)
 
 demo: tools build

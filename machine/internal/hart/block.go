@@ -102,6 +102,17 @@ func (h *Hart) lower(in *rv.Inst, off uint64) (uop, uopKind) {
 			break
 		}
 		return u, kindInline
+	case op == rv.OpFLW || op == rv.OpFLD || op == rv.OpFSW || op == rv.OpFSD:
+		if h.Reference {
+			break
+		}
+		return u, kindInline // see fp_inline.go
+	case fpInlineOp(op):
+		if h.Reference {
+			break
+		}
+		u.Imm = fpUopImm(in)
+		return u, kindInline
 	case op == rv.OpFENCE || op == rv.OpFENCEI:
 		// One in-order hart: memory is always coherent, and stores drop
 		// stale decoded code themselves (see codeWritten).
@@ -183,6 +194,11 @@ func (h *Hart) crossPageBlock(pc uint64, lo uint32) (*block, bool) {
 	}
 	in := rv.Decode(lo | uint32(binary.LittleEndian.Uint16(h.ram[off2:]))<<16)
 	u, kind := h.lower(&in, pc&pageMask)
+	if in.Op.IsFP() {
+		// FP uops are decoded again from h.cur when they leave for
+		// execSlow (slowFPAt), which cannot see the next page.
+		u.Op, kind = opSlow, kindSlow
+	}
 	b := &h.crossBlock
 	h.crossUop[0] = u
 	*b = block{uops: h.crossUop[:], ctl: kind == kindCtl, end: uint16(pc&pageMask + 4)}

@@ -229,13 +229,13 @@ func (h *Hart) execFPDouble(in *rv.Inst, rm sf.RoundingMode) bool {
 	a, b := f[in.Rs1], f[in.Rs2]
 	switch in.Op {
 	case rv.OpFMADDD:
-		r, fl = sf.F64MulAdd(a, b, f[in.Rs3], rm)
+		r, fl = sf.F64MulAddAccrued(a, b, f[in.Rs3], rm, sf.Flags(h.csr.fflags))
 	case rv.OpFMSUBD:
-		r, fl = sf.F64MulAdd(a, b, f[in.Rs3]^sign64, rm)
+		r, fl = sf.F64MulAddAccrued(a, b, f[in.Rs3]^sign64, rm, sf.Flags(h.csr.fflags))
 	case rv.OpFNMSUBD:
-		r, fl = sf.F64MulAdd(a^sign64, b, f[in.Rs3], rm)
+		r, fl = sf.F64MulAddAccrued(a^sign64, b, f[in.Rs3], rm, sf.Flags(h.csr.fflags))
 	case rv.OpFNMADDD:
-		r, fl = sf.F64MulAdd(a^sign64, b, f[in.Rs3]^sign64, rm)
+		r, fl = sf.F64MulAddAccrued(a^sign64, b, f[in.Rs3]^sign64, rm, sf.Flags(h.csr.fflags))
 	case rv.OpFADDD:
 		r, fl = sf.F64Add(a, b, rm)
 	case rv.OpFSUBD:

@@ -210,6 +210,49 @@ func (h *Hart) Run(limit uint64) StopReason {
 					h.slowAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
 					goto slow
 				}
+			case rv.OpFLD:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 && h.csr.mstatus&mstatusFS != fsOff {
+					h.F[in.Rd&31] = ld64(e.page, va&pageMask)
+					h.csr.mstatus |= fsDirty
+				} else {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFLW:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 && h.csr.mstatus&mstatusFS != fsOff {
+					h.F[in.Rd&31] = box(uint32(ld32(e.page, va&pageMask)))
+					h.csr.mstatus |= fsDirty
+				} else {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFSD:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-8 && h.csr.mstatus&mstatusFS != fsOff {
+					st64(e.page, va&pageMask, h.F[in.Rs2&31])
+				} else {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFSW:
+				va := x[in.Rs1&31] + imm
+				if e := &h.tlb[accStore][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accStore] && va&pageMask <= pageSize-4 && h.csr.mstatus&mstatusFS != fsOff {
+					st32(e.page, va&pageMask, h.F[in.Rs2&31])
+				} else {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFADDD, rv.OpFSUBD, rv.OpFMULD, rv.OpFDIVD, rv.OpFSQRTD,
+				rv.OpFMADDD, rv.OpFMSUBD, rv.OpFNMSUBD, rv.OpFNMADDD,
+				rv.OpFSGNJD, rv.OpFSGNJND, rv.OpFSGNJXD,
+				rv.OpFADDS, rv.OpFSUBS, rv.OpFMULS, rv.OpFDIVS, rv.OpFSQRTS,
+				rv.OpFMADDS, rv.OpFMSUBS, rv.OpFNMSUBS, rv.OpFNMADDS:
+				if !h.fpInline(in) {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
 			case rv.OpADDI:
 				x[in.Rd&31] = x[in.Rs1&31] + imm
 			case rv.OpSLTI:

@@ -6,30 +6,49 @@ package softfloat
 
 // F32Add returns a + b (fadd.s).
 func F32Add(a, b uint32, rm RoundingMode) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastAdd32(a, b); ok {
+			return r, fl
+		}
+	}
 	r, fl := add[uint32](uint64(a), uint64(b), rm)
 	return uint32(r), fl
 }
 
 // F32Sub returns a − b (fsub.s).
 func F32Sub(a, b uint32, rm RoundingMode) (uint32, Flags) {
-	r, fl := add[uint32](uint64(a), uint64(b)^binary32.signBit(), rm)
-	return uint32(r), fl
+	return F32Add(a, b^uint32(binary32.signBit()), rm)
 }
 
 // F32Mul returns a × b (fmul.s).
 func F32Mul(a, b uint32, rm RoundingMode) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastMul32(a, b); ok {
+			return r, fl
+		}
+	}
 	r, fl := mul[uint32](uint64(a), uint64(b), rm)
 	return uint32(r), fl
 }
 
 // F32Div returns a ÷ b (fdiv.s).
 func F32Div(a, b uint32, rm RoundingMode) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastDiv32(a, b); ok {
+			return r, fl
+		}
+	}
 	r, fl := div[uint32](uint64(a), uint64(b), rm)
 	return uint32(r), fl
 }
 
 // F32Sqrt returns √a (fsqrt.s).
 func F32Sqrt(a uint32, rm RoundingMode) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastSqrt32(a); ok {
+			return r, fl
+		}
+	}
 	r, fl := sqrt[uint32](uint64(a), rm)
 	return uint32(r), fl
 }
@@ -38,6 +57,11 @@ func F32Sqrt(a uint32, rm RoundingMode) (uint32, Flags) {
 // hart derives fmsub, fnmsub and fnmadd by flipping the sign bits of the
 // operands: of c for fmsub, of a for fnmsub, of a and c for fnmadd.
 func F32MulAdd(a, b, c uint32, rm RoundingMode) (uint32, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastMulAdd32(a, b, c); ok {
+			return r, fl
+		}
+	}
 	r, fl := mulAdd[uint32](uint64(a), uint64(b), uint64(c), rm)
 	return uint32(r), fl
 }

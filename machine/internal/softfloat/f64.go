@@ -6,26 +6,46 @@ package softfloat
 
 // F64Add returns a + b (fadd.d).
 func F64Add(a, b uint64, rm RoundingMode) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastAdd64(a, b); ok {
+			return r, fl
+		}
+	}
 	return add[uint64](a, b, rm)
 }
 
 // F64Sub returns a − b (fsub.d).
 func F64Sub(a, b uint64, rm RoundingMode) (uint64, Flags) {
-	return add[uint64](a, b^binary64.signBit(), rm)
+	return F64Add(a, b^binary64.signBit(), rm)
 }
 
 // F64Mul returns a × b (fmul.d).
 func F64Mul(a, b uint64, rm RoundingMode) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastMul64(a, b); ok {
+			return r, fl
+		}
+	}
 	return mul[uint64](a, b, rm)
 }
 
 // F64Div returns a ÷ b (fdiv.d).
 func F64Div(a, b uint64, rm RoundingMode) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastDiv64(a, b); ok {
+			return r, fl
+		}
+	}
 	return div[uint64](a, b, rm)
 }
 
 // F64Sqrt returns √a (fsqrt.d).
 func F64Sqrt(a uint64, rm RoundingMode) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastSqrt64(a); ok {
+			return r, fl
+		}
+	}
 	return sqrt[uint64](a, rm)
 }
 
@@ -33,6 +53,18 @@ func F64Sqrt(a uint64, rm RoundingMode) (uint64, Flags) {
 // hart derives fmsub, fnmsub and fnmadd by flipping the sign bits of the
 // operands: of c for fmsub, of a for fnmsub, of a and c for fnmadd.
 func F64MulAdd(a, b, c uint64, rm RoundingMode) (uint64, Flags) {
+	return mulAdd[uint64](a, b, c, rm)
+}
+
+// F64MulAddAccrued is F64MulAdd for a caller that ORs the flags into
+// accrued (the hart's fflags): it may leave out flags accrued already
+// holds, which lets it use the host's FMA once NX is set (fast.go).
+func F64MulAddAccrued(a, b, c uint64, rm RoundingMode, accrued Flags) (uint64, Flags) {
+	if rm == RNE {
+		if r, fl, ok := fastMulAdd64(a, b, c, accrued); ok {
+			return r, fl
+		}
+	}
 	return mulAdd[uint64](a, b, c, rm)
 }
 
