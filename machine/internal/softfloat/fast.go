@@ -211,7 +211,7 @@ func fastSqrt32(a uint32) (uint32, Flags, bool) {
 		return 0, 0, false
 	}
 	x := float64(math.Float32frombits(a))
-	f, r, _ := fastResult32(math.Sqrt(x)) // a root of a normal binary32 is normal
+	f, r, _ := fastResult32(math.Sqrt(x))                        // a root of a normal binary32 is normal
 	return r, inexact(float64(float64(f)*float64(f)) != x), true // exact product
 }
 
