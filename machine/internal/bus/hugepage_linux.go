@@ -10,6 +10,10 @@ import "syscall"
 // every access: 64 MiB of 4 KiB pages is 16384 host TLB entries, of 2 MiB
 // pages 32. It is a hint about host memory only: no guest-visible value
 // depends on it, and a host that refuses it runs the same guest, slower.
+// AdviseHugePages is adviseHugePages for other mappings of guest RAM (the
+// translator's wasm memory).
+func AdviseHugePages(mem []byte) { adviseHugePages(mem) }
+
 func adviseHugePages(mem []byte) {
 	_ = syscall.Madvise(mem, syscall.MADV_HUGEPAGE)
 }

@@ -5,6 +5,8 @@ package jit
 import (
 	"fmt"
 	"syscall"
+
+	"github.com/reprovm/reprovm/machine/internal/bus"
 )
 
 // allocate maps size bytes of zeroed private memory: pages the guest never
@@ -15,6 +17,7 @@ func allocate(size uint64) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("map %d bytes of wasm memory: %w", size, err)
 	}
+	bus.AdviseHugePages(mem) // guest RAM lives here when translating
 	return mem, nil
 }
 
