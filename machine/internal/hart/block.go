@@ -175,7 +175,13 @@ func (h *Hart) buildBlock(pc uint64) (*block, bool) {
 		}
 	}
 done:
-	b.uops = append([]uop(nil), buf[:n]...)
+	// One spare uop at the end: Run walks the uops by pointer up to one
+	// past the last, and that pointer must stay inside the allocation.
+	// Without the spare, a block whose uops fill their size class exactly
+	// (8 uops, 96 bytes) leaves Run holding a pointer to the next object,
+	// and the garbage collector, finding it pointing at a free slot, stops
+	// the process ("found pointer to free object").
+	b.uops = append(make([]uop, 0, n+1), buf[:n]...)
 	b.end = uint16(off)
 	cp.blocks[slot] = b
 	return b, true

@@ -124,7 +124,7 @@ type Hart struct {
 	cur        *codePage   // decode cache of the page at curVPage
 	curVPage   uint64
 	crossBlock block   // an instruction that spans two pages, decoded per use
-	crossUop   [1]uop  // crossBlock's storage
+	crossUop   [1]uop  // crossBlock's storage; not the last field (see buildBlock's spare uop)
 	slowInst   rv.Inst // a load or store handed to execSlow
 
 	// Pending trap, set by the function that detected it.
