@@ -68,3 +68,30 @@ func TestSEIPSoftwareAndLine(t *testing.T) {
 		}
 	}
 }
+
+// TestBlockSpareUop checks that every decoded block of 1 to maxBlockLen
+// uops has room for one more: Run's walk by pointer ends one uop past the
+// last, which must still point into the block's allocation (a block filling
+// its size class exactly once made the garbage collector abort).
+func TestBlockSpareUop(t *testing.T) {
+	const base = 0x8000_0000
+	for n := 1; n <= maxBlockLen; n++ {
+		b, err := bus.New(base, pageSize)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range n - 1 {
+			binary.LittleEndian.PutUint32(b.RAM[4*i:], 0x00150513) // addi a0, a0, 1
+		}
+		binary.LittleEndian.PutUint32(b.RAM[4*(n-1):], 0x0000006f) // j . (ends the block)
+		h := New(b, base)
+		h.Run(uint64(n))
+		blk := h.cur.blocks[0]
+		if blk == nil || len(blk.uops) != n || cap(blk.uops) <= len(blk.uops) {
+			t.Fatalf("block of %d instructions: %v", n, blk)
+		}
+		if h.X[10] != uint64(n-1) {
+			t.Fatalf("block of %d instructions: a0 = %d", n, h.X[10])
+		}
+	}
+}
