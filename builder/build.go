@@ -61,6 +61,9 @@ type BuildSpec struct {
 	// Translate runs hot guest code translated to WebAssembly
 	// (RunSpec.Translate): faster on amd64 and arm64, the same result.
 	Translate bool
+	// TranslateCache is the persistent translation cache's directory
+	// (RunSpec.TranslateCache); empty for none.
+	TranslateCache string
 	// NoSnapshot boots from scratch instead of starting from the image's
 	// ready snapshot (made on first use and kept in the cache, see
 	// RunSpec.ReadySnapshot). The result is the same either way; the
@@ -205,6 +208,7 @@ func (spec *BuildSpec) plan(ctx context.Context, tmp string) (*plan, error) {
 		// A build always records its reads, for the provenance.
 		RecordReads:     true,
 		Translate:       spec.Translate,
+		TranslateCache:  spec.TranslateCache,
 		CheckpointEvery: spec.CheckpointEvery,
 		Console:         console,
 		Fetcher:         f,

@@ -72,21 +72,35 @@ func BenchmarkGoBuild(b *testing.B) {
 	coldDir := filepath.Join(tmp, "go-cold")
 	copyImage(b, goDir, coldDir, &images.Warmup{Command: []string{"true"}})
 
-	for _, v := range []struct{ name, image string }{{"warm", "go"}, {"cold", coldDir}} {
+	// cold-translated runs with --translate and an empty translation cache
+	// (a new one each build), cold-translated-cached with the cache the
+	// untimed first build filled.
+	for _, v := range []struct {
+		name, image       string
+		translate, cached bool
+	}{{"warm", "go", false, false}, {"cold", coldDir, false, false},
+		{"cold-translated", coldDir, true, false}, {"cold-translated-cached", coldDir, true, true}} {
 		b.Run(v.name, func(b *testing.B) {
 			r := *recipe
 			r.Image = v.image
-			spec := BuildSpec{Recipe: &r, SourceDir: project, Inputs: Sources{Store: store}, Fetcher: fetcher}
-			if _, err := Build(ctx, spec); err != nil { // makes the ready snapshot
+			spec := BuildSpec{Recipe: &r, SourceDir: project, Inputs: Sources{Store: store}, Fetcher: fetcher, Translate: v.translate}
+			if v.translate {
+				spec.TranslateCache = b.TempDir()
+			}
+			if _, err := Build(ctx, spec); err != nil { // makes the ready snapshot (and fills the cache)
 				b.Fatal(err)
 			}
 			var built *Built
-			var qemuWall, plain, roots time.Duration
+			var qemuWall, plain, roots, compile time.Duration
 			for b.Loop() {
+				if v.translate && !v.cached {
+					spec.TranslateCache = b.TempDir()
+				}
 				if built, err = Build(ctx, spec); err != nil {
 					b.Fatal(err)
 				}
 				plain += built.Run.Wall
+				compile += built.Run.CompileTime
 				if v.name == "warm" { // the cold build is long enough once
 					withRoots := spec
 					withRoots.CheckpointEvery = DefaultCheckpointEvery
@@ -110,6 +124,10 @@ func BenchmarkGoBuild(b *testing.B) {
 			b.ReportMetric(float64(ran)/res.Wall.Seconds()/1e6, "MIPS")
 			b.ReportMetric(qemuWall.Seconds()/n, "qemu-s")
 			b.ReportMetric(res.Wall.Seconds()/(qemuWall.Seconds()/n), "reprovm/qemu")
+			if v.translate {
+				b.ReportMetric(compile.Seconds()/n, "compile-s")
+				b.ReportMetric(float64(res.CompileModules), "modules")
+			}
 		})
 	}
 	b.Run("host", func(b *testing.B) {

@@ -100,6 +100,9 @@ type RunSpec struct {
 	// Translate runs hot guest code translated to WebAssembly
 	// (machine.Config.Translate): the same results, faster.
 	Translate bool
+	// TranslateCache is the persistent translation cache's directory
+	// (machine.Config.TranslateCache); empty for none.
+	TranslateCache string
 
 	// Experts: replace the boot chain (the image's or the pinned one) or
 	// the kernel command line.
@@ -164,6 +167,9 @@ type Result struct {
 	Instret     uint64 // retired instructions, boot to power-off
 	InitInstret uint64 // retired instructions before the first one of /init
 	Wall        time.Duration
+	// CompileTime is the host time the translator spent compiling (part of Wall, on another goroutine); CompileModules the modules it compiled or found in the cache.
+	CompileTime    time.Duration
+	CompileModules int
 	// Paused says the run stopped at RunSpec.SnapshotAt instructions after
 	// saving its snapshot; ExitStatus and Files are then unset.
 	Paused bool
@@ -358,7 +364,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 		console.pre = &lineWriter{w: spec.BootConsole}
 	}
 	defer console.Flush()
-	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives, Reference: spec.Reference, RecordReads: spec.RecordReads, Translate: spec.Translate}
+	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives, Reference: spec.Reference, RecordReads: spec.RecordReads, Translate: spec.Translate, TranslateCache: spec.TranslateCache}
 	readyNote := readyNote(boot, rootID)
 	note := runNote(boot, jobJSON)
 	res := &Result{}
@@ -507,6 +513,7 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	}
 	res.Wall = time.Since(start)
 	res.Instret, res.InitInstret = m.Instret(), m.FirstUserInstret()
+	res.CompileTime, res.CompileModules = m.TranslateStats().CompileTime, m.TranslateStats().Modules
 	if stop.Reason == machine.StopLimit && spec.SnapshotAt != 0 && m.Instret() == spec.SnapshotAt {
 		console.Flush()
 		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached, readyAt)); err != nil {

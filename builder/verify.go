@@ -33,8 +33,10 @@ type VerifySpec struct {
 	NoSnapshot bool
 	// Translate rebuilds with translation to WebAssembly (BuildSpec.Translate).
 	Translate bool
-	Console   io.Writer
-	Progress  io.Writer
+	// TranslateCache is the translation cache (BuildSpec.TranslateCache).
+	TranslateCache string
+	Console        io.Writer
+	Progress       io.Writer
 
 	// ReadySnapshot, if set, is the ready snapshot file to start from
 	// instead of the cache's (BuildSpec.ReadySnapshot; see UseArchive).
@@ -128,6 +130,7 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 		ToolVersion:     st.Reprovm,
 		NoSnapshot:      spec.NoSnapshot,
 		Translate:       spec.Translate,
+		TranslateCache:  spec.TranslateCache,
 		Console:         spec.Console,
 		Progress:        spec.Progress,
 

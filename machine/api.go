@@ -45,6 +45,13 @@ type Config struct {
 	// and state as the interpreter. On hosts where wazero has no compiler
 	// (other than amd64 and arm64) the interpreter runs instead.
 	Translate bool
+	// TranslateCache, with Translate, is the directory of the persistent
+	// translation cache: native code compiled in one run is kept there and
+	// reused by the next, keyed by the content of the generated wasm.
+	// Every entry carries a sha256 checked before use; a damaged one is
+	// compiled again (RATIONALE.md, "Translation to WebAssembly"). Empty:
+	// no cache. What is cached never changes a result, only the speed.
+	TranslateCache string
 }
 
 // StopReason says why Run returned.

@@ -77,6 +77,9 @@ func newMachine(cfg Config, size uint64, opts jit.Options) (*Machine, error) {
 		m.reads = &readLog{drives: make([][]Range, len(cfg.Drives)), pages: map[uint64]PageSource{}}
 	}
 	if mem != nil {
+		if opts.CacheDir == "" && opts.Cache == nil {
+			opts.CacheDir = cfg.TranslateCache
+		}
 		if m.tr, err = jit.New(mem, m.hart, opts); err != nil {
 			return nil, fmt.Errorf("new machine: %w", err)
 		}

@@ -76,6 +76,7 @@ func newBuildCmd() *cobra.Command {
 		noSnapshot bool
 		every      uint64
 		translate  bool
+		trCache    string
 	)
 	cmd := &cobra.Command{
 		Use:   "build [flags] [DIR] [-- COMMAND...]",
@@ -152,6 +153,10 @@ failure); 130 interrupted.`,
 			if err != nil {
 				return fail(err)
 			}
+			trDir, err := translateCacheDir(translate, trCache)
+			if err != nil {
+				return fail(err)
+			}
 			stderr := cmd.ErrOrStderr()
 			git, warn := builder.GitState(cmd.Context(), dir)
 			if warn != "" {
@@ -169,6 +174,7 @@ failure); 130 interrupted.`,
 
 				CheckpointEvery: every,
 				Translate:       translate,
+				TranslateCache:  trDir,
 			}
 			if !quiet {
 				spec.Console = stderr
@@ -206,6 +212,7 @@ failure); 130 interrupted.`,
 	fl.BoolVarP(&quiet, "quiet", "q", false, "do not stream the guest console to stderr")
 	fl.BoolVar(&noSnapshot, "no-snapshot", false, "boot the image from scratch instead of starting from its ready snapshot (same result, slower)")
 	fl.BoolVar(&translate, "translate", false, "run hot guest code translated to WebAssembly (faster on amd64 and arm64; the same result)")
+	addTranslateCacheFlag(cmd, &trCache)
 	fl.Uint64Var(&every, "checkpoint-every", builder.DefaultCheckpointEvery, "take a state root every `N` instructions after the ready point, into "+transcriptName+" and the stamp (0: none)")
 	return cmd
 }

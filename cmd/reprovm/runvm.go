@@ -39,6 +39,7 @@ type vmFlags struct {
 	fromSnapshot             string
 	noSnapshot               bool
 	translate                bool
+	translateCache           string
 	checkpointEvery          uint64
 	transcript               string
 }
@@ -61,6 +62,7 @@ func addVMFlags(cmd *cobra.Command, v *vmFlags) {
 	fl.Uint64Var(&v.snapshotAt, "snapshot-at", 0, "with --save-snapshot: stop when `N` instructions have retired (counted from boot) and save the snapshot then")
 	fl.BoolVar(&v.noSnapshot, "no-snapshot", false, "with --image: boot from scratch instead of starting from the image's ready snapshot (made on first use and kept in the cache; same result, slower)")
 	fl.BoolVar(&v.translate, "translate", false, "run hot guest code translated to WebAssembly (faster on amd64 and arm64; the same result)")
+	addTranslateCacheFlag(cmd, &v.translateCache)
 	fl.Uint64Var(&v.checkpointEvery, "checkpoint-every", 0, "take a state root of the whole machine every `N` instructions after the ready point (and there, and at the end); with --transcript")
 	fl.StringVar(&v.transcript, "transcript", "", "write the (instret, state root) pairs of --checkpoint-every to `FILE` as JSON")
 	fl.StringVar(&v.fromSnapshot, "from-snapshot", "", "resume from a snapshot `FILE` instead of booting; give the same command, --drive, --image, --env, --workdir, --ram and expert flags as the run that saved it")
@@ -75,6 +77,10 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		if err := checkOutDir(f.vm.out); err != nil {
 			return &statusError{code: exitVMFailed, msg: err.Error()}
 		}
+	}
+	trDir, err := translateCacheDir(f.vm.translate, f.vm.translateCache)
+	if err != nil {
+		return &statusError{code: exitVMFailed, msg: err.Error()}
 	}
 	spec := builder.RunSpec{
 		Argv:     argv,
@@ -94,6 +100,7 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 		FromSnapshot: f.vm.fromSnapshot,
 
 		Translate:       f.vm.translate,
+		TranslateCache:  trDir,
 		CheckpointEvery: f.vm.checkpointEvery,
 	}
 	if (f.vm.checkpointEvery == 0) != (f.vm.transcript == "") {

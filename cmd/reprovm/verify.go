@@ -30,6 +30,7 @@ func newVerifyCmd() *cobra.Command {
 		quiet      bool
 		noSnapshot bool
 		translate  bool
+		trCache    string
 		archive    archiveFlags
 	)
 	cmd := &cobra.Command{
@@ -93,8 +94,12 @@ failure); 130 interrupted.`,
 			if err != nil {
 				return fail(exitVMFailed, err)
 			}
+			trDir, err := translateCacheDir(translate, trCache)
+			if err != nil {
+				return fail(exitVMFailed, err)
+			}
 			stderr := cmd.ErrOrStderr()
-			spec := builder.VerifySpec{File: file, SrcDir: src, Inputs: srcs, Fetcher: &images.Fetcher{Progress: stderr}, NoSnapshot: noSnapshot, Translate: translate, Progress: stderr}
+			spec := builder.VerifySpec{File: file, SrcDir: src, Inputs: srcs, Fetcher: &images.Fetcher{Progress: stderr}, NoSnapshot: noSnapshot, Translate: translate, TranslateCache: trDir, Progress: stderr}
 			if !quiet {
 				spec.Console = stderr
 			}
@@ -165,6 +170,7 @@ failure); 130 interrupted.`,
 	fl.BoolVarP(&quiet, "quiet", "q", false, "do not stream the guest console to stderr")
 	fl.BoolVar(&noSnapshot, "no-snapshot", false, "rebuild from a fresh boot of the image instead of its ready snapshot (same result, slower)")
 	fl.BoolVar(&translate, "translate", false, "run hot guest code translated to WebAssembly (faster on amd64 and arm64; the same result)")
+	addTranslateCacheFlag(cmd, &trCache)
 	return cmd
 }
 

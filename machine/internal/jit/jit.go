@@ -53,6 +53,10 @@ type Options struct {
 	// Cache, if set, keeps compiled modules across translators (wazero
 	// keys it by the module's content).
 	Cache wazero.CompilationCache
+	// CacheDir, if set (and Cache is not), is the persistent translation
+	// cache's directory (see Cache): compiled modules are kept there
+	// across runs and processes.
+	CacheDir string
 	// Tuning; zero means the default (see the constants below).
 	Chunk       uint64 // instructions interpreted before looking again
 	Hot         int    // misses that make a page hot
@@ -79,6 +83,16 @@ const (
 	maxVersions  = 8       // translations of one page before it is left alone
 	judgeRuns    = 64      // entries ending in an interpreter exit before judging a page
 	minRun       = 48      // instructions such an entry must retire on average
+	// A batch is installed at the first lookup at least installDelay
+	// instructions after it was handed to wazero, waiting for the
+	// compilation if it is not done by then, never earlier, whether the
+	// persistent cache has it or not: so which code runs translated from
+	// when is a function of the guest's execution alone, a repeated run
+	// translates the same pages with the same entry points into
+	// byte-identical modules, and the persistent cache serves it all of
+	// them. About 0.1 s of guest time at interpreted speed, about what a
+	// batch takes to compile on a free core.
+	installDelay = 1 << 25
 )
 
 // Stats counts what the translator did.
@@ -90,6 +104,13 @@ type Stats struct {
 	Retired               uint64        // instructions retired by translated code
 	Invalidations         int           // page translations dropped by code writes
 	Abandoned             int           // pages left to the interpreter (see page.interp)
+	Waited                time.Duration // host time the guest waited for a compilation (installDelay)
+	WasmBytes             int           // size of the modules compiled
+	// The persistent cache (Options.CacheDir): entries found intact and
+	// dropped as damaged when it was opened, and modules compiled and
+	// written to it (the other Modules came from it).
+	CacheKept, CacheDropped, CacheWrites int
+	CacheErr                             error // a failure to seal an entry (the run goes on)
 }
 
 // page is the translator's record of one physical RAM page.
@@ -172,15 +193,23 @@ type Translator struct {
 	// TLB copies written since the last bulk clear (offsets), or all.
 	copied    []uint64
 	copiedAll bool
-	entered   *page // the page lookup found translated code on
+	entered   *page  // the page lookup found translated code on
+	cache     *Cache // the persistent cache, or nil
 }
 
 // New makes a translator for h, whose bus RAM must be mem.RAM().
 func New(mem *Memory, h *hart.Hart, opts Options) (*Translator, error) {
 	ctx := context.Background()
 	cfg := wazero.NewRuntimeConfigCompiler().WithCloseOnContextDone(false)
+	var pc *Cache
 	if opts.Cache != nil {
 		cfg = cfg.WithCompilationCache(opts.Cache)
+	} else if opts.CacheDir != "" {
+		var err error
+		if pc, err = OpenCache(opts.CacheDir); err != nil {
+			return nil, fmt.Errorf("translator: %w", err)
+		}
+		cfg = cfg.WithCompilationCache(pc.wz)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, cfg)
 	if opts.Chunk == 0 {
@@ -198,13 +227,19 @@ func New(mem *Memory, h *hart.Hart, opts Options) (*Translator, error) {
 	t := &Translator{
 		h: h, mem: mem.buf, ram: mem.ram, opts: opts, ctx: ctx, rt: rt,
 		pages: make([]*page, len(mem.ram)/pageSize), nextSlot: 1, pagesN: mem.pages,
-		copied: make([]uint64, 0, 256),
+		copied: make([]uint64, 0, 256), cache: pc,
+	}
+	if pc != nil {
+		t.stats.CacheKept, t.stats.CacheDropped = pc.Kept, pc.Dropped
 	}
 	actx := experimental.WithMemoryAllocator(ctx, experimental.MemoryAllocatorFunc(
 		func(_, _ uint64) experimental.LinearMemory { return linearMemory{mem.buf} }))
 	core, err := rt.InstantiateWithConfig(actx, coreModule(mem.pages), wazero.NewModuleConfig().WithName("core"))
 	if err != nil {
 		_ = rt.Close(ctx)
+		if pc != nil {
+			_ = pc.Close()
+		}
 		return nil, fmt.Errorf("translator: core module: %w", err)
 	}
 	name := "run"
@@ -213,7 +248,7 @@ func New(mem *Memory, h *hart.Hart, opts Options) (*Translator, error) {
 	}
 	t.run = core.ExportedFunction(name)
 	h.SetCodeHook(t.codeWritten)
-	t.owner = &rtOwner{rt: rt, buf: mem.buf}
+	t.owner = &rtOwner{rt: rt, buf: mem.buf, cache: pc}
 	runtime.AddCleanup(t, (*rtOwner).close, t.owner)
 	return t, nil
 }
@@ -371,6 +406,7 @@ type rtOwner struct {
 	mu       sync.Mutex
 	rt       wazero.Runtime
 	buf      []byte
+	cache    *Cache
 	compiles int
 	dead     bool
 }
@@ -399,6 +435,9 @@ func (o *rtOwner) close() {
 
 func (o *rtOwner) free() {
 	_ = o.rt.Close(context.Background())
+	if o.cache != nil {
+		_ = o.cache.Close() // after the runtime: it frees the compiled code
+	}
 	release(o.buf)
 	o.buf = nil
 }
@@ -413,6 +452,9 @@ type batch struct {
 	cm     wazero.CompiledModule
 	err    error
 	took   time.Duration
+	due    uint64 // instret from which it is installed (installDelay)
+	sealed int    // entries written to the persistent cache
+	serr   error  // from sealing them
 	done   chan struct{}
 }
 
@@ -426,7 +468,7 @@ func (t *Translator) compile() {
 	}
 	queue := t.queue
 	t.queue = nil
-	b := &batch{first: t.nextSlot, done: make(chan struct{})}
+	b := &batch{first: t.nextSlot, done: make(chan struct{}), due: t.h.Instret() + installDelay}
 	var bodies []code
 	for _, pn := range queue {
 		p := t.pages[pn]
@@ -449,13 +491,17 @@ func (t *Translator) compile() {
 	}
 	t.nextSlot += uint32(len(bodies))
 	b.wasm = batchModule(t.pagesN, b.first, bodies)
+
 	t.inflight = b
-	rt, ctx, owner := t.rt, t.ctx, t.owner
+	rt, ctx, owner, pc := t.rt, t.ctx, t.owner, t.cache
 	owner.busy(true)
 	work := func() {
 		start := time.Now()
 		b.cm, b.err = rt.CompileModule(ctx, b.wasm)
 		b.took = time.Since(start)
+		if pc != nil && b.err == nil {
+			b.sealed, b.serr = pc.Seal()
+		}
 		close(b.done)
 		owner.busy(false)
 	}
@@ -467,17 +513,25 @@ func (t *Translator) compile() {
 	go work()
 }
 
-// install instantiates the compiled batch, if it is done, and makes its
-// page functions current unless their page was written since.
+// install instantiates the compiled batch, once it is due (waiting for
+// wazero if need be, see installDelay), and makes its page functions
+// current unless their page was written since.
 func (t *Translator) install() {
 	b := t.inflight
 	if b == nil {
 		return
 	}
-	select {
-	case <-b.done:
-	default:
-		return
+	if !t.opts.SyncCompile {
+		if t.h.Instret() < b.due {
+			return
+		}
+		select {
+		case <-b.done:
+		default:
+			start := time.Now()
+			<-b.done
+			t.stats.Waited += time.Since(start)
+		}
 	}
 	t.inflight = nil
 	err := b.err
@@ -502,6 +556,11 @@ func (t *Translator) install() {
 	}
 	t.stats.Modules++
 	t.stats.CompileTime += b.took
+	t.stats.WasmBytes += len(b.wasm)
+	t.stats.CacheWrites += b.sealed
+	if b.serr != nil && t.stats.CacheErr == nil {
+		t.stats.CacheErr = b.serr
+	}
 }
 
 // codeWritten is the hart's code hook: RAM page n, which has decoded code,
