@@ -5,6 +5,7 @@ import (
 	"unsafe"
 
 	"github.com/reprovm/reprovm/machine/internal/rv"
+	sf "github.com/reprovm/reprovm/machine/internal/softfloat"
 )
 
 // Run executes instructions until the retired-instruction count reaches
@@ -244,8 +245,53 @@ func (h *Hart) Run(limit uint64) StopReason {
 					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
 					goto slow
 				}
-			case rv.OpFADDD, rv.OpFSUBD, rv.OpFMULD, rv.OpFDIVD, rv.OpFSQRTD,
-				rv.OpFMADDD, rv.OpFMSUBD, rv.OpFNMSUBD, rv.OpFNMADDD,
+			// The hottest FP operations first try softfloat's fast path
+			// directly (fp_inline.go): FS already Dirty (so FP is on and
+			// nothing needs marking) and the rounding mode nearest-even
+			// (fpRNE, written out). Otherwise, or when the fast path
+			// declines, fpInline does the whole job.
+			case rv.OpFADDD, rv.OpFSUBD:
+				if h.csr.mstatus&mstatusFS == fsDirty && uint32(h.csr.frm)&(uint32(in.Imm)>>8&7)|uint32(in.Imm)>>16 == 0 {
+					b := h.F[in.Rs2&31]
+					if in.Op == rv.OpFSUBD {
+						b ^= sign64
+					}
+					if r, fl, ok := sf.FastAdd64(h.F[in.Rs1&31], b); ok {
+						h.F[in.Rd&31] = r
+						h.csr.fflags |= uint8(fl)
+						break
+					}
+				}
+				if !h.fpInline(in) {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFMULD:
+				if h.csr.mstatus&mstatusFS == fsDirty && uint32(h.csr.frm)&(uint32(in.Imm)>>8&7)|uint32(in.Imm)>>16 == 0 {
+					if r, fl, ok := sf.FastMul64(h.F[in.Rs1&31], h.F[in.Rs2&31]); ok {
+						h.F[in.Rd&31] = r
+						h.csr.fflags |= uint8(fl)
+						break
+					}
+				}
+				if !h.fpInline(in) {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFMADDD:
+				if h.csr.mstatus&mstatusFS == fsDirty && uint32(h.csr.frm)&(uint32(in.Imm)>>8&7)|uint32(in.Imm)>>16 == 0 {
+					if r, fl, ok := sf.FastMulAdd64(h.F[in.Rs1&31], h.F[in.Rs2&31], h.F[in.Imm>>3&31], sf.Flags(h.csr.fflags)); ok {
+						h.F[in.Rd&31] = r
+						h.csr.fflags |= uint8(fl)
+						break
+					}
+				}
+				if !h.fpInline(in) {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFDIVD, rv.OpFSQRTD,
+				rv.OpFMSUBD, rv.OpFNMSUBD, rv.OpFNMADDD,
 				rv.OpFSGNJD, rv.OpFSGNJND, rv.OpFSGNJXD,
 				rv.OpFADDS, rv.OpFSUBS, rv.OpFMULS, rv.OpFDIVS, rv.OpFSQRTS,
 				rv.OpFMADDS, rv.OpFMSUBS, rv.OpFNMSUBS, rv.OpFNMADDS:

@@ -101,7 +101,9 @@ func twoSum(a, b float64) (s, err float64) {
 	return s, err
 }
 
-func fastAdd64(a, b uint64) (uint64, Flags, bool) {
+// FastAdd64 is F64Add(a, b, RNE) when ok; ok false means take F64Add.
+// Exported so that the hart can call it without the rounding-mode test.
+func FastAdd64(a, b uint64) (uint64, Flags, bool) {
 	if !okOrZero64(a) || !okOrZero64(b) {
 		return 0, 0, false
 	}
@@ -113,7 +115,8 @@ func fastAdd64(a, b uint64) (uint64, Flags, bool) {
 	return r, inexact(err != 0), true
 }
 
-func fastMul64(a, b uint64) (uint64, Flags, bool) {
+// FastMul64 is F64Mul(a, b, RNE) when ok; ok false means take F64Mul.
+func FastMul64(a, b uint64) (uint64, Flags, bool) {
 	if !ok64(a) || !ok64(b) {
 		return 0, 0, false
 	}
@@ -126,7 +129,8 @@ func fastMul64(a, b uint64) (uint64, Flags, bool) {
 	return r, inexact(math.FMA(x, y, -p) != 0), true
 }
 
-func fastDiv64(a, b uint64) (uint64, Flags, bool) {
+// FastDiv64 is F64Div(a, b, RNE) when ok; ok false means take F64Div.
+func FastDiv64(a, b uint64) (uint64, Flags, bool) {
 	if !ok64(a) || !ok64(b) {
 		return 0, 0, false
 	}
@@ -139,7 +143,8 @@ func fastDiv64(a, b uint64) (uint64, Flags, bool) {
 	return r, inexact(math.FMA(-q, y, x) != 0), true
 }
 
-func fastSqrt64(a uint64) (uint64, Flags, bool) {
+// FastSqrt64 is F64Sqrt(a, RNE) when ok; ok false means take F64Sqrt.
+func FastSqrt64(a uint64) (uint64, Flags, bool) {
 	if !ok64(a) || a>>63 != 0 {
 		return 0, 0, false
 	}
@@ -148,8 +153,10 @@ func fastSqrt64(a uint64) (uint64, Flags, bool) {
 	return math.Float64bits(s), inexact(math.FMA(-s, s, x) != 0), true
 }
 
-// fastMulAdd64 answers only when NX is already in accrued (see above).
-func fastMulAdd64(a, b, c uint64, accrued Flags) (uint64, Flags, bool) {
+// FastMulAdd64 is F64MulAddAccrued(a, b, c, RNE, accrued) when ok; ok
+// false means take that. It answers only when NX is already in accrued
+// (see above).
+func FastMulAdd64(a, b, c uint64, accrued Flags) (uint64, Flags, bool) {
 	if accrued&NX == 0 || !ok64(a) || !ok64(b) || !okOrZero64(c) {
 		return 0, 0, false
 	}
@@ -170,7 +177,8 @@ func fastResult32(v float64) (float32, uint32, bool) {
 	return f, r, ok32(r)
 }
 
-func fastAdd32(a, b uint32) (uint32, Flags, bool) {
+// FastAdd32 is F32Add(a, b, RNE) when ok; ok false means take F32Add.
+func FastAdd32(a, b uint32) (uint32, Flags, bool) {
 	if !okOrZero32(a) || !okOrZero32(b) {
 		return 0, 0, false
 	}
@@ -182,7 +190,8 @@ func fastAdd32(a, b uint32) (uint32, Flags, bool) {
 	return r, inexact(err != 0 || float64(f) != s), true
 }
 
-func fastMul32(a, b uint32) (uint32, Flags, bool) {
+// FastMul32 is F32Mul(a, b, RNE) when ok; ok false means take F32Mul.
+func FastMul32(a, b uint32) (uint32, Flags, bool) {
 	if !ok32(a) || !ok32(b) {
 		return 0, 0, false
 	}
@@ -194,7 +203,8 @@ func fastMul32(a, b uint32) (uint32, Flags, bool) {
 	return r, inexact(float64(f) != p), true
 }
 
-func fastDiv32(a, b uint32) (uint32, Flags, bool) {
+// FastDiv32 is F32Div(a, b, RNE) when ok; ok false means take F32Div.
+func FastDiv32(a, b uint32) (uint32, Flags, bool) {
 	if !ok32(a) || !ok32(b) {
 		return 0, 0, false
 	}
@@ -206,7 +216,8 @@ func fastDiv32(a, b uint32) (uint32, Flags, bool) {
 	return r, inexact(float64(float64(f)*y) != x), true // the product is exact
 }
 
-func fastSqrt32(a uint32) (uint32, Flags, bool) {
+// FastSqrt32 is F32Sqrt(a, RNE) when ok; ok false means take F32Sqrt.
+func FastSqrt32(a uint32) (uint32, Flags, bool) {
 	if !ok32(a) || a>>31 != 0 {
 		return 0, 0, false
 	}
@@ -223,7 +234,9 @@ const (
 	midpoint = 1 << 28
 )
 
-func fastMulAdd32(a, b, c uint32) (uint32, Flags, bool) {
+// FastMulAdd32 is F32MulAdd(a, b, c, RNE) when ok; ok false means take
+// F32MulAdd.
+func FastMulAdd32(a, b, c uint32) (uint32, Flags, bool) {
 	if !ok32(a) || !ok32(b) || !okOrZero32(c) {
 		return 0, 0, false
 	}
