@@ -22,7 +22,11 @@ import (
 //   - a reserved rounding mode (rm 5 or 6, or frm 5-7 with rm dynamic) is
 //     illegal too.
 //
-// An FP write always sets mstatus.FS to Dirty, as setF does.
+// An FP write always sets mstatus.FS to Dirty, as setF does. The FP loads
+// and Run's own fast cases for fadd.d, fsub.d, fmul.d and fmadd.d run only
+// when FS is Dirty already: one test then covers "FP is on" and "nothing to
+// mark", and the first FP write after the kernel cleans FS (a context
+// switch) takes the slow path once, which marks it.
 
 // fpInlineOp reports whether op is an FP instruction that fpInline runs:
 // those that read f (and at most rs3) registers and write an f register,
@@ -55,8 +59,7 @@ func fpUopImm(in *rv.Inst) int32 {
 
 // fpRNE reports whether an FP uop with immediate imm (fpUopImm) rounds to
 // nearest, ties to even, when frm holds frm: for the dynamic mode frm must
-// be 0, for a static mode rm must be. Run writes the same test out by
-// hand, since the compiler will not inline into it.
+// be 0, for a static mode rm must be. Cheap enough to inline into Run.
 func fpRNE(imm int32, frm uint8) bool {
 	return uint32(frm)&(uint32(imm)>>8&7)|uint32(imm)>>16 == 0
 }

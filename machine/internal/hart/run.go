@@ -1,6 +1,7 @@
 package hart
 
 import (
+	"math"
 	"math/bits"
 	"unsafe"
 
@@ -213,18 +214,16 @@ func (h *Hart) Run(limit uint64) StopReason {
 				}
 			case rv.OpFLD:
 				va := x[in.Rs1&31] + imm
-				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 && h.csr.mstatus&mstatusFS != fsOff {
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 && h.csr.mstatus&mstatusFS == fsDirty {
 					h.F[in.Rd&31] = ld64(e.page, va&pageMask)
-					h.csr.mstatus |= fsDirty
 				} else {
 					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
 					goto slow
 				}
 			case rv.OpFLW:
 				va := x[in.Rs1&31] + imm
-				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 && h.csr.mstatus&mstatusFS != fsOff {
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 && h.csr.mstatus&mstatusFS == fsDirty {
 					h.F[in.Rd&31] = box(uint32(ld32(e.page, va&pageMask)))
-					h.csr.mstatus |= fsDirty
 				} else {
 					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
 					goto slow
@@ -245,20 +244,27 @@ func (h *Hart) Run(limit uint64) StopReason {
 					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
 					goto slow
 				}
-			// The hottest FP operations first try softfloat's fast path
-			// directly (fp_inline.go): FS already Dirty (so FP is on and
-			// nothing needs marking) and the rounding mode nearest-even
-			// (fpRNE, written out). Otherwise, or when the fast path
+			// The hottest FP operations first take softfloat's fast path
+			// here (fp_inline.go): when FS is already Dirty (so FP is on
+			// and nothing needs marking) and the rounding mode is
+			// nearest-even (fpRNE). fadd.d, fsub.d and fmul.d
+			// compose FastAdd64 and FastMul64 from their inlinable parts,
+			// the same tests in the same order, since the compiler will
+			// not inline those here. Otherwise, or when the fast path
 			// declines, fpInline does the whole job.
 			case rv.OpFADDD, rv.OpFSUBD:
-				if h.csr.mstatus&mstatusFS == fsDirty && uint32(h.csr.frm)&(uint32(in.Imm)>>8&7)|uint32(in.Imm)>>16 == 0 {
-					b := h.F[in.Rs2&31]
-					if in.Op == rv.OpFSUBD {
-						b ^= sign64
-					}
-					if r, fl, ok := sf.FastAdd64(h.F[in.Rs1&31], b); ok {
+				a, b := h.F[in.Rs1&31], h.F[in.Rs2&31]
+				if in.Op == rv.OpFSUBD {
+					b ^= sign64
+				}
+				if h.csr.mstatus&mstatusFS == fsDirty && fpRNE(in.Imm, h.csr.frm) &&
+					sf.InRangeOrZero64(a) && sf.InRangeOrZero64(b) {
+					s, exact := sf.AddExact64(math.Float64frombits(a), math.Float64frombits(b))
+					if r := math.Float64bits(s); sf.InRange64(r) {
 						h.F[in.Rd&31] = r
-						h.csr.fflags |= uint8(fl)
+						if !exact {
+							h.csr.fflags |= uint8(sf.NX)
+						}
 						break
 					}
 				}
@@ -267,10 +273,15 @@ func (h *Hart) Run(limit uint64) StopReason {
 					goto slow
 				}
 			case rv.OpFMULD:
-				if h.csr.mstatus&mstatusFS == fsDirty && uint32(h.csr.frm)&(uint32(in.Imm)>>8&7)|uint32(in.Imm)>>16 == 0 {
-					if r, fl, ok := sf.FastMul64(h.F[in.Rs1&31], h.F[in.Rs2&31]); ok {
+				a, b := h.F[in.Rs1&31], h.F[in.Rs2&31]
+				if h.csr.mstatus&mstatusFS == fsDirty && fpRNE(in.Imm, h.csr.frm) &&
+					sf.InRange64(a) && sf.InRange64(b) {
+					m, exact := sf.MulExact64(math.Float64frombits(a), math.Float64frombits(b))
+					if r := math.Float64bits(m); sf.InRange64(r) {
 						h.F[in.Rd&31] = r
-						h.csr.fflags |= uint8(fl)
+						if !exact {
+							h.csr.fflags |= uint8(sf.NX)
+						}
 						break
 					}
 				}
@@ -279,7 +290,7 @@ func (h *Hart) Run(limit uint64) StopReason {
 					goto slow
 				}
 			case rv.OpFMADDD:
-				if h.csr.mstatus&mstatusFS == fsDirty && uint32(h.csr.frm)&(uint32(in.Imm)>>8&7)|uint32(in.Imm)>>16 == 0 {
+				if h.csr.mstatus&mstatusFS == fsDirty && fpRNE(in.Imm, h.csr.frm) {
 					if r, fl, ok := sf.FastMulAdd64(h.F[in.Rs1&31], h.F[in.Rs2&31], h.F[in.Imm>>3&31], sf.Flags(h.csr.fflags)); ok {
 						h.F[in.Rd&31] = r
 						h.csr.fflags |= uint8(fl)

@@ -101,32 +101,60 @@ func twoSum(a, b float64) (s, err float64) {
 	return s, err
 }
 
-// FastAdd64 is F64Add(a, b, RNE) when ok; ok false means take F64Add.
-// Exported so that the hart can call it without the rounding-mode test.
+// InRange64 reports whether the binary64 encoding x is a normal number of
+// the magnitude the fast path needs (a biased exponent in [fastMinExp64,
+// fastMaxExp64]). With InRangeOrZero64, AddExact64 and MulExact64 it lets
+// the hart compose FastAdd64 and FastMul64 inline, where the compiler
+// will not inline those.
+func InRange64(x uint64) bool { return ok64(x) }
+
+// InRangeOrZero64 is InRange64 or ±0.
+func InRangeOrZero64(x uint64) bool { return okOrZero64(x) }
+
+// AddExact64 returns x + y rounded to nearest even and whether it is exact,
+// by TwoSum; the caller must ensure that x and y are finite and that the
+// sum does not overflow (FastAdd64: both InRangeOrZero64, the sum
+// InRange64).
+func AddExact64(x, y float64) (float64, bool) {
+	s, err := twoSum(x, y)
+	return s, err == 0
+}
+
+// MulExact64 returns x × y rounded to nearest even and whether it is
+// exact, by the FMA residual; the caller must ensure that x and y are
+// finite and the product is at least 2^-960 in magnitude and does not
+// overflow (FastMul64: x, y and the product InRange64).
+func MulExact64(x, y float64) (float64, bool) {
+	p := float64(x * y) // rounded on its own, never fused (Go spec, "Floating-point operators")
+	return p, math.FMA(x, y, -p) == 0
+}
+
+// FastAdd64 is F64Add(a, b, RNE) when ok; ok false means take F64Add. The
+// hart writes the same composition out in its interpreter loop.
 func FastAdd64(a, b uint64) (uint64, Flags, bool) {
 	if !okOrZero64(a) || !okOrZero64(b) {
 		return 0, 0, false
 	}
-	s, err := twoSum(math.Float64frombits(a), math.Float64frombits(b))
+	s, exact := AddExact64(math.Float64frombits(a), math.Float64frombits(b))
 	r := math.Float64bits(s)
 	if !ok64(r) {
 		return 0, 0, false
 	}
-	return r, inexact(err != 0), true
+	return r, inexact(!exact), true
 }
 
-// FastMul64 is F64Mul(a, b, RNE) when ok; ok false means take F64Mul.
+// FastMul64 is F64Mul(a, b, RNE) when ok; ok false means take F64Mul. The
+// hart writes the same composition out in its interpreter loop.
 func FastMul64(a, b uint64) (uint64, Flags, bool) {
 	if !ok64(a) || !ok64(b) {
 		return 0, 0, false
 	}
-	x, y := math.Float64frombits(a), math.Float64frombits(b)
-	p := float64(x * y)
+	p, exact := MulExact64(math.Float64frombits(a), math.Float64frombits(b))
 	r := math.Float64bits(p)
 	if !ok64(r) {
 		return 0, 0, false
 	}
-	return r, inexact(math.FMA(x, y, -p) != 0), true
+	return r, inexact(!exact), true
 }
 
 // FastDiv64 is F64Div(a, b, RNE) when ok; ok false means take F64Div.

@@ -233,21 +233,28 @@ func TestFastPathDifferential(t *testing.T) {
 	}
 }
 
-// FuzzFastPath compares the fast path with the integer path on fuzzed
-// encodings: op picks the operation (fastOps), rm the rounding mode, acc
-// the accrued flags.
-func FuzzFastPath(f *testing.F) {
-	one64, one32 := uint64(0x3ff0000000000000), uint64(0x3f800000)
-	for op := range fastOps {
-		one := one64
-		if fastOps[op].spec.p == 24 {
-			one = one32
+// fuzzFast is the fuzz target of one accelerated operation (fastOps[op]):
+// the fast path against the integer path on fuzzed encodings, rm the
+// rounding mode, acc the accrued flags. Each operation has a target of its
+// own (below) so that make fuzz spends its time on each of them.
+func fuzzFast(f *testing.F, name string) {
+	var fc *fastCase
+	for i := range fastOps {
+		if fastOps[i].name == name {
+			fc = &fastOps[i]
 		}
-		f.Add(uint8(op), uint8(0), uint8(1), one, one+1, one)
-		f.Add(uint8(op), uint8(0), uint8(0), one|3, one+5, one-7)
 	}
-	f.Fuzz(func(t *testing.T, op, rm, acc uint8, a, b, c uint64) {
-		fc := &fastOps[int(op)%len(fastOps)]
+	if fc == nil {
+		f.Fatalf("no fast-path operation %q", name)
+	}
+	one := uint64(0x3ff0000000000000)
+	if fc.spec.p == 24 {
+		one = 0x3f800000
+	}
+	f.Add(uint8(0), uint8(1), one, one+1, one)
+	f.Add(uint8(0), uint8(0), one|3, one+5, one-7)
+	f.Add(uint8(0), uint8(1), one, one, uint64(0))
+	f.Fuzz(func(t *testing.T, rm, acc uint8, a, b, c uint64) {
 		if fc.spec.p == 24 {
 			a, b, c = a&0xffffffff, b&0xffffffff, c&0xffffffff
 		}
@@ -255,4 +262,28 @@ func FuzzFastPath(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func FuzzFastAdd64(f *testing.F)    { fuzzFast(f, "add64") }
+func FuzzFastSub64(f *testing.F)    { fuzzFast(f, "sub64") }
+func FuzzFastMul64(f *testing.F)    { fuzzFast(f, "mul64") }
+func FuzzFastDiv64(f *testing.F)    { fuzzFast(f, "div64") }
+func FuzzFastSqrt64(f *testing.F)   { fuzzFast(f, "sqrt64") }
+func FuzzFastMulAdd64(f *testing.F) { fuzzFast(f, "fma64") }
+func FuzzFastAdd32(f *testing.F)    { fuzzFast(f, "add32") }
+func FuzzFastSub32(f *testing.F)    { fuzzFast(f, "sub32") }
+func FuzzFastMul32(f *testing.F)    { fuzzFast(f, "mul32") }
+func FuzzFastDiv32(f *testing.F)    { fuzzFast(f, "div32") }
+func FuzzFastSqrt32(f *testing.F)   { fuzzFast(f, "sqrt32") }
+func FuzzFastMulAdd32(f *testing.F) { fuzzFast(f, "fma32") }
+
+// TestFuzzFastTargets keeps a fuzz target for every accelerated operation.
+func TestFuzzFastTargets(t *testing.T) {
+	targets := map[string]bool{"add64": true, "sub64": true, "mul64": true, "div64": true, "sqrt64": true, "fma64": true,
+		"add32": true, "sub32": true, "mul32": true, "div32": true, "sqrt32": true, "fma32": true}
+	for _, fc := range fastOps {
+		if !targets[fc.name] {
+			t.Errorf("fast-path operation %s has no fuzz target", fc.name)
+		}
+	}
 }
