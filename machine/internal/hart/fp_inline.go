@@ -22,7 +22,11 @@ import (
 //   - a reserved rounding mode (rm 5 or 6, or frm 5-7 with rm dynamic) is
 //     illegal too.
 //
-// An FP write always sets mstatus.FS to Dirty, as setF does.
+// An FP write always sets mstatus.FS to Dirty, as setF does. The FP loads
+// and Run's own fast cases for fadd.d, fsub.d, fmul.d and fmadd.d run only
+// when FS is Dirty already: one test then covers "FP is on" and "nothing to
+// mark", and the first FP write after the kernel cleans FS (a context
+// switch) takes the slow path once, which marks it.
 
 // fpInlineOp reports whether op is an FP instruction that fpInline runs:
 // those that read f (and at most rs3) registers and write an f register,
@@ -40,8 +44,25 @@ func fpInlineOp(op rv.Op) bool {
 }
 
 // fpUopImm packs what fpInline needs beyond the uop's registers into its
-// immediate, which these instructions do not have: the rm field and rs3.
-func fpUopImm(in *rv.Inst) int32 { return int32(in.RM) | int32(in.Rs3)<<3 }
+// immediate, which these instructions do not have: the rm field (bits 0-2)
+// and rs3 (bits 3-7). For Run's test of round-to-nearest-even (fpRNE) it
+// adds a mask of the frm bits that decide the mode (bits 8-10: all three
+// for the dynamic mode, none for a static one) and the static mode itself
+// (bits 16-18: rm, or 0 for the dynamic mode).
+func fpUopImm(in *rv.Inst) int32 {
+	imm := int32(in.RM) | int32(in.Rs3)<<3
+	if in.RM == rv.DynamicRM {
+		return imm | 7<<8
+	}
+	return imm | int32(in.RM)<<16
+}
+
+// fpRNE reports whether an FP uop with immediate imm (fpUopImm) rounds to
+// nearest, ties to even, when frm holds frm: for the dynamic mode frm must
+// be 0, for a static mode rm must be. Cheap enough to inline into Run.
+func fpRNE(imm int32, frm uint8) bool {
+	return uint32(frm)&(uint32(imm)>>8&7)|uint32(imm)>>16 == 0
+}
 
 // fpInline executes the FP uop in (fpInlineOp) and reports true, or
 // reports false, having changed nothing, when execSlow must run it

@@ -1,10 +1,12 @@
 package hart
 
 import (
+	"math"
 	"math/bits"
 	"unsafe"
 
 	"github.com/reprovm/reprovm/machine/internal/rv"
+	sf "github.com/reprovm/reprovm/machine/internal/softfloat"
 )
 
 // Run executes instructions until the retired-instruction count reaches
@@ -212,18 +214,16 @@ func (h *Hart) Run(limit uint64) StopReason {
 				}
 			case rv.OpFLD:
 				va := x[in.Rs1&31] + imm
-				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 && h.csr.mstatus&mstatusFS != fsOff {
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-8 && h.csr.mstatus&mstatusFS == fsDirty {
 					h.F[in.Rd&31] = ld64(e.page, va&pageMask)
-					h.csr.mstatus |= fsDirty
 				} else {
 					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
 					goto slow
 				}
 			case rv.OpFLW:
 				va := x[in.Rs1&31] + imm
-				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 && h.csr.mstatus&mstatusFS != fsOff {
+				if e := &h.tlb[accLoad][va>>pageShift%tlbSize]; e.tag == va&^pageMask|h.key[accLoad] && va&pageMask <= pageSize-4 && h.csr.mstatus&mstatusFS == fsDirty {
 					h.F[in.Rd&31] = box(uint32(ld32(e.page, va&pageMask)))
-					h.csr.mstatus |= fsDirty
 				} else {
 					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
 					goto slow
@@ -244,8 +244,65 @@ func (h *Hart) Run(limit uint64) StopReason {
 					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
 					goto slow
 				}
-			case rv.OpFADDD, rv.OpFSUBD, rv.OpFMULD, rv.OpFDIVD, rv.OpFSQRTD,
-				rv.OpFMADDD, rv.OpFMSUBD, rv.OpFNMSUBD, rv.OpFNMADDD,
+			// The hottest FP operations first take softfloat's fast path
+			// here (fp_inline.go): when FS is already Dirty (so FP is on
+			// and nothing needs marking) and the rounding mode is
+			// nearest-even (fpRNE). fadd.d, fsub.d and fmul.d
+			// compose FastAdd64 and FastMul64 from their inlinable parts,
+			// the same tests in the same order, since the compiler will
+			// not inline those here. Otherwise, or when the fast path
+			// declines, fpInline does the whole job.
+			case rv.OpFADDD, rv.OpFSUBD:
+				a, b := h.F[in.Rs1&31], h.F[in.Rs2&31]
+				if in.Op == rv.OpFSUBD {
+					b ^= sign64
+				}
+				if h.csr.mstatus&mstatusFS == fsDirty && fpRNE(in.Imm, h.csr.frm) &&
+					sf.InRangeOrZero64(a) && sf.InRangeOrZero64(b) {
+					s, exact := sf.AddExact64(math.Float64frombits(a), math.Float64frombits(b))
+					if r := math.Float64bits(s); sf.InRange64(r) {
+						h.F[in.Rd&31] = r
+						if !exact {
+							h.csr.fflags |= uint8(sf.NX)
+						}
+						break
+					}
+				}
+				if !h.fpInline(in) {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFMULD:
+				a, b := h.F[in.Rs1&31], h.F[in.Rs2&31]
+				if h.csr.mstatus&mstatusFS == fsDirty && fpRNE(in.Imm, h.csr.frm) &&
+					sf.InRange64(a) && sf.InRange64(b) {
+					m, exact := sf.MulExact64(math.Float64frombits(a), math.Float64frombits(b))
+					if r := math.Float64bits(m); sf.InRange64(r) {
+						h.F[in.Rd&31] = r
+						if !exact {
+							h.csr.fflags |= uint8(sf.NX)
+						}
+						break
+					}
+				}
+				if !h.fpInline(in) {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFMADDD:
+				if h.csr.mstatus&mstatusFS == fsDirty && fpRNE(in.Imm, h.csr.frm) {
+					if r, fl, ok := sf.FastMulAdd64(h.F[in.Rs1&31], h.F[in.Rs2&31], h.F[in.Imm>>3&31], sf.Flags(h.csr.fflags)); ok {
+						h.F[in.Rd&31] = r
+						h.csr.fflags |= uint8(fl)
+						break
+					}
+				}
+				if !h.fpInline(in) {
+					h.slowFPAt(base, in, uint64((uintptr(p)-uintptr(first))/unsafe.Sizeof(uop{})))
+					goto slow
+				}
+			case rv.OpFDIVD, rv.OpFSQRTD,
+				rv.OpFMSUBD, rv.OpFNMSUBD, rv.OpFNMADDD,
 				rv.OpFSGNJD, rv.OpFSGNJND, rv.OpFSGNJXD,
 				rv.OpFADDS, rv.OpFSUBS, rv.OpFMULS, rv.OpFDIVS, rv.OpFSQRTS,
 				rv.OpFMADDS, rv.OpFMSUBS, rv.OpFNMSUBS, rv.OpFNMADDS:

@@ -7,7 +7,7 @@ package softfloat
 // F32Add returns a + b (fadd.s).
 func F32Add(a, b uint32, rm RoundingMode) (uint32, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastAdd32(a, b); ok {
+		if r, fl, ok := FastAdd32(a, b); ok {
 			return r, fl
 		}
 	}
@@ -23,7 +23,7 @@ func F32Sub(a, b uint32, rm RoundingMode) (uint32, Flags) {
 // F32Mul returns a × b (fmul.s).
 func F32Mul(a, b uint32, rm RoundingMode) (uint32, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastMul32(a, b); ok {
+		if r, fl, ok := FastMul32(a, b); ok {
 			return r, fl
 		}
 	}
@@ -34,7 +34,7 @@ func F32Mul(a, b uint32, rm RoundingMode) (uint32, Flags) {
 // F32Div returns a ÷ b (fdiv.s).
 func F32Div(a, b uint32, rm RoundingMode) (uint32, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastDiv32(a, b); ok {
+		if r, fl, ok := FastDiv32(a, b); ok {
 			return r, fl
 		}
 	}
@@ -45,7 +45,7 @@ func F32Div(a, b uint32, rm RoundingMode) (uint32, Flags) {
 // F32Sqrt returns √a (fsqrt.s).
 func F32Sqrt(a uint32, rm RoundingMode) (uint32, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastSqrt32(a); ok {
+		if r, fl, ok := FastSqrt32(a); ok {
 			return r, fl
 		}
 	}
@@ -58,7 +58,7 @@ func F32Sqrt(a uint32, rm RoundingMode) (uint32, Flags) {
 // operands: of c for fmsub, of a for fnmsub, of a and c for fnmadd.
 func F32MulAdd(a, b, c uint32, rm RoundingMode) (uint32, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastMulAdd32(a, b, c); ok {
+		if r, fl, ok := FastMulAdd32(a, b, c); ok {
 			return r, fl
 		}
 	}

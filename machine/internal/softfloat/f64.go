@@ -7,7 +7,7 @@ package softfloat
 // F64Add returns a + b (fadd.d).
 func F64Add(a, b uint64, rm RoundingMode) (uint64, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastAdd64(a, b); ok {
+		if r, fl, ok := FastAdd64(a, b); ok {
 			return r, fl
 		}
 	}
@@ -22,7 +22,7 @@ func F64Sub(a, b uint64, rm RoundingMode) (uint64, Flags) {
 // F64Mul returns a × b (fmul.d).
 func F64Mul(a, b uint64, rm RoundingMode) (uint64, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastMul64(a, b); ok {
+		if r, fl, ok := FastMul64(a, b); ok {
 			return r, fl
 		}
 	}
@@ -32,7 +32,7 @@ func F64Mul(a, b uint64, rm RoundingMode) (uint64, Flags) {
 // F64Div returns a ÷ b (fdiv.d).
 func F64Div(a, b uint64, rm RoundingMode) (uint64, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastDiv64(a, b); ok {
+		if r, fl, ok := FastDiv64(a, b); ok {
 			return r, fl
 		}
 	}
@@ -42,7 +42,7 @@ func F64Div(a, b uint64, rm RoundingMode) (uint64, Flags) {
 // F64Sqrt returns √a (fsqrt.d).
 func F64Sqrt(a uint64, rm RoundingMode) (uint64, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastSqrt64(a); ok {
+		if r, fl, ok := FastSqrt64(a); ok {
 			return r, fl
 		}
 	}
@@ -61,7 +61,7 @@ func F64MulAdd(a, b, c uint64, rm RoundingMode) (uint64, Flags) {
 // holds, which lets it use the host's FMA once NX is set (fast.go).
 func F64MulAddAccrued(a, b, c uint64, rm RoundingMode, accrued Flags) (uint64, Flags) {
 	if rm == RNE {
-		if r, fl, ok := fastMulAdd64(a, b, c, accrued); ok {
+		if r, fl, ok := FastMulAdd64(a, b, c, accrued); ok {
 			return r, fl
 		}
 	}

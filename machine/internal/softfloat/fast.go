@@ -101,32 +101,64 @@ func twoSum(a, b float64) (s, err float64) {
 	return s, err
 }
 
-func fastAdd64(a, b uint64) (uint64, Flags, bool) {
+// InRange64 reports whether the binary64 encoding x is a normal number of
+// the magnitude the fast path needs (a biased exponent in [fastMinExp64,
+// fastMaxExp64]). With InRangeOrZero64, AddExact64 and MulExact64 it lets
+// the hart compose FastAdd64 and FastMul64 inline, where the compiler
+// will not inline those.
+func InRange64(x uint64) bool { return ok64(x) }
+
+// InRangeOrZero64 is InRange64 or ±0.
+func InRangeOrZero64(x uint64) bool { return okOrZero64(x) }
+
+// AddExact64 returns x + y rounded to nearest even and whether it is exact,
+// by TwoSum; the caller must ensure that x and y are finite and that the
+// sum does not overflow (FastAdd64: both InRangeOrZero64, the sum
+// InRange64).
+func AddExact64(x, y float64) (float64, bool) {
+	s, err := twoSum(x, y)
+	return s, err == 0
+}
+
+// MulExact64 returns x × y rounded to nearest even and whether it is
+// exact, by the FMA residual; the caller must ensure that x and y are
+// finite and the product is at least 2^-960 in magnitude and does not
+// overflow (FastMul64: x, y and the product InRange64).
+func MulExact64(x, y float64) (float64, bool) {
+	p := float64(x * y) // rounded on its own, never fused (Go spec, "Floating-point operators")
+	return p, math.FMA(x, y, -p) == 0
+}
+
+// FastAdd64 is F64Add(a, b, RNE) when ok; ok false means take F64Add. The
+// hart writes the same composition out in its interpreter loop.
+func FastAdd64(a, b uint64) (uint64, Flags, bool) {
 	if !okOrZero64(a) || !okOrZero64(b) {
 		return 0, 0, false
 	}
-	s, err := twoSum(math.Float64frombits(a), math.Float64frombits(b))
+	s, exact := AddExact64(math.Float64frombits(a), math.Float64frombits(b))
 	r := math.Float64bits(s)
 	if !ok64(r) {
 		return 0, 0, false
 	}
-	return r, inexact(err != 0), true
+	return r, inexact(!exact), true
 }
 
-func fastMul64(a, b uint64) (uint64, Flags, bool) {
+// FastMul64 is F64Mul(a, b, RNE) when ok; ok false means take F64Mul. The
+// hart writes the same composition out in its interpreter loop.
+func FastMul64(a, b uint64) (uint64, Flags, bool) {
 	if !ok64(a) || !ok64(b) {
 		return 0, 0, false
 	}
-	x, y := math.Float64frombits(a), math.Float64frombits(b)
-	p := float64(x * y)
+	p, exact := MulExact64(math.Float64frombits(a), math.Float64frombits(b))
 	r := math.Float64bits(p)
 	if !ok64(r) {
 		return 0, 0, false
 	}
-	return r, inexact(math.FMA(x, y, -p) != 0), true
+	return r, inexact(!exact), true
 }
 
-func fastDiv64(a, b uint64) (uint64, Flags, bool) {
+// FastDiv64 is F64Div(a, b, RNE) when ok; ok false means take F64Div.
+func FastDiv64(a, b uint64) (uint64, Flags, bool) {
 	if !ok64(a) || !ok64(b) {
 		return 0, 0, false
 	}
@@ -139,7 +171,8 @@ func fastDiv64(a, b uint64) (uint64, Flags, bool) {
 	return r, inexact(math.FMA(-q, y, x) != 0), true
 }
 
-func fastSqrt64(a uint64) (uint64, Flags, bool) {
+// FastSqrt64 is F64Sqrt(a, RNE) when ok; ok false means take F64Sqrt.
+func FastSqrt64(a uint64) (uint64, Flags, bool) {
 	if !ok64(a) || a>>63 != 0 {
 		return 0, 0, false
 	}
@@ -148,8 +181,10 @@ func fastSqrt64(a uint64) (uint64, Flags, bool) {
 	return math.Float64bits(s), inexact(math.FMA(-s, s, x) != 0), true
 }
 
-// fastMulAdd64 answers only when NX is already in accrued (see above).
-func fastMulAdd64(a, b, c uint64, accrued Flags) (uint64, Flags, bool) {
+// FastMulAdd64 is F64MulAddAccrued(a, b, c, RNE, accrued) when ok; ok
+// false means take that. It answers only when NX is already in accrued
+// (see above).
+func FastMulAdd64(a, b, c uint64, accrued Flags) (uint64, Flags, bool) {
 	if accrued&NX == 0 || !ok64(a) || !ok64(b) || !okOrZero64(c) {
 		return 0, 0, false
 	}
@@ -170,7 +205,8 @@ func fastResult32(v float64) (float32, uint32, bool) {
 	return f, r, ok32(r)
 }
 
-func fastAdd32(a, b uint32) (uint32, Flags, bool) {
+// FastAdd32 is F32Add(a, b, RNE) when ok; ok false means take F32Add.
+func FastAdd32(a, b uint32) (uint32, Flags, bool) {
 	if !okOrZero32(a) || !okOrZero32(b) {
 		return 0, 0, false
 	}
@@ -182,7 +218,8 @@ func fastAdd32(a, b uint32) (uint32, Flags, bool) {
 	return r, inexact(err != 0 || float64(f) != s), true
 }
 
-func fastMul32(a, b uint32) (uint32, Flags, bool) {
+// FastMul32 is F32Mul(a, b, RNE) when ok; ok false means take F32Mul.
+func FastMul32(a, b uint32) (uint32, Flags, bool) {
 	if !ok32(a) || !ok32(b) {
 		return 0, 0, false
 	}
@@ -194,7 +231,8 @@ func fastMul32(a, b uint32) (uint32, Flags, bool) {
 	return r, inexact(float64(f) != p), true
 }
 
-func fastDiv32(a, b uint32) (uint32, Flags, bool) {
+// FastDiv32 is F32Div(a, b, RNE) when ok; ok false means take F32Div.
+func FastDiv32(a, b uint32) (uint32, Flags, bool) {
 	if !ok32(a) || !ok32(b) {
 		return 0, 0, false
 	}
@@ -206,7 +244,8 @@ func fastDiv32(a, b uint32) (uint32, Flags, bool) {
 	return r, inexact(float64(float64(f)*y) != x), true // the product is exact
 }
 
-func fastSqrt32(a uint32) (uint32, Flags, bool) {
+// FastSqrt32 is F32Sqrt(a, RNE) when ok; ok false means take F32Sqrt.
+func FastSqrt32(a uint32) (uint32, Flags, bool) {
 	if !ok32(a) || a>>31 != 0 {
 		return 0, 0, false
 	}
@@ -223,7 +262,9 @@ const (
 	midpoint = 1 << 28
 )
 
-func fastMulAdd32(a, b, c uint32) (uint32, Flags, bool) {
+// FastMulAdd32 is F32MulAdd(a, b, c, RNE) when ok; ok false means take
+// F32MulAdd.
+func FastMulAdd32(a, b, c uint32) (uint32, Flags, bool) {
 	if !ok32(a) || !ok32(b) || !okOrZero32(c) {
 		return 0, 0, false
 	}

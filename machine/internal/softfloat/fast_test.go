@@ -101,45 +101,45 @@ func p32(f func(a, b, c uint32, rm RoundingMode) (uint32, Flags)) func(a, b, c u
 
 var fastOps = []fastCase{
 	{"add64", spec64, 2,
-		func(a, b, _ uint64, _ Flags) (uint64, Flags, bool) { return fastAdd64(a, b) },
+		func(a, b, _ uint64, _ Flags) (uint64, Flags, bool) { return FastAdd64(a, b) },
 		func(a, b, _ uint64, rm RoundingMode) (uint64, Flags) { return add[uint64](a, b, rm) },
 		func(a, b, _ uint64, rm RoundingMode, _ Flags) (uint64, Flags) { return F64Add(a, b, rm) }},
 	{"sub64", spec64, 2,
-		func(a, b, _ uint64, _ Flags) (uint64, Flags, bool) { return fastAdd64(a, b^1<<63) },
+		func(a, b, _ uint64, _ Flags) (uint64, Flags, bool) { return FastAdd64(a, b^1<<63) },
 		func(a, b, _ uint64, rm RoundingMode) (uint64, Flags) { return add[uint64](a, b^1<<63, rm) },
 		func(a, b, _ uint64, rm RoundingMode, _ Flags) (uint64, Flags) { return F64Sub(a, b, rm) }},
 	{"mul64", spec64, 2,
-		func(a, b, _ uint64, _ Flags) (uint64, Flags, bool) { return fastMul64(a, b) },
+		func(a, b, _ uint64, _ Flags) (uint64, Flags, bool) { return FastMul64(a, b) },
 		func(a, b, _ uint64, rm RoundingMode) (uint64, Flags) { return mul[uint64](a, b, rm) },
 		func(a, b, _ uint64, rm RoundingMode, _ Flags) (uint64, Flags) { return F64Mul(a, b, rm) }},
 	{"div64", spec64, 2,
-		func(a, b, _ uint64, _ Flags) (uint64, Flags, bool) { return fastDiv64(a, b) },
+		func(a, b, _ uint64, _ Flags) (uint64, Flags, bool) { return FastDiv64(a, b) },
 		func(a, b, _ uint64, rm RoundingMode) (uint64, Flags) { return div[uint64](a, b, rm) },
 		func(a, b, _ uint64, rm RoundingMode, _ Flags) (uint64, Flags) { return F64Div(a, b, rm) }},
 	{"sqrt64", spec64, 1,
-		func(a, _, _ uint64, _ Flags) (uint64, Flags, bool) { return fastSqrt64(a) },
+		func(a, _, _ uint64, _ Flags) (uint64, Flags, bool) { return FastSqrt64(a) },
 		func(a, _, _ uint64, rm RoundingMode) (uint64, Flags) { return sqrt[uint64](a, rm) },
 		func(a, _, _ uint64, rm RoundingMode, _ Flags) (uint64, Flags) { return F64Sqrt(a, rm) }},
 	{"fma64", spec64, 3,
-		fastMulAdd64,
+		FastMulAdd64,
 		func(a, b, c uint64, rm RoundingMode) (uint64, Flags) { return mulAdd[uint64](a, b, c, rm) },
 		F64MulAddAccrued},
-	{"add32", spec32, 2, w32(func(a, b, _ uint32) (uint32, Flags, bool) { return fastAdd32(a, b) }),
+	{"add32", spec32, 2, w32(func(a, b, _ uint32) (uint32, Flags, bool) { return FastAdd32(a, b) }),
 		func(a, b, _ uint64, rm RoundingMode) (uint64, Flags) { return add[uint32](a, b, rm) },
 		p32(func(a, b, _ uint32, rm RoundingMode) (uint32, Flags) { return F32Add(a, b, rm) })},
-	{"sub32", spec32, 2, w32(func(a, b, _ uint32) (uint32, Flags, bool) { return fastAdd32(a, b^1<<31) }),
+	{"sub32", spec32, 2, w32(func(a, b, _ uint32) (uint32, Flags, bool) { return FastAdd32(a, b^1<<31) }),
 		func(a, b, _ uint64, rm RoundingMode) (uint64, Flags) { return add[uint32](a, b^1<<31, rm) },
 		p32(func(a, b, _ uint32, rm RoundingMode) (uint32, Flags) { return F32Sub(a, b, rm) })},
-	{"mul32", spec32, 2, w32(func(a, b, _ uint32) (uint32, Flags, bool) { return fastMul32(a, b) }),
+	{"mul32", spec32, 2, w32(func(a, b, _ uint32) (uint32, Flags, bool) { return FastMul32(a, b) }),
 		func(a, b, _ uint64, rm RoundingMode) (uint64, Flags) { return mul[uint32](a, b, rm) },
 		p32(func(a, b, _ uint32, rm RoundingMode) (uint32, Flags) { return F32Mul(a, b, rm) })},
-	{"div32", spec32, 2, w32(func(a, b, _ uint32) (uint32, Flags, bool) { return fastDiv32(a, b) }),
+	{"div32", spec32, 2, w32(func(a, b, _ uint32) (uint32, Flags, bool) { return FastDiv32(a, b) }),
 		func(a, b, _ uint64, rm RoundingMode) (uint64, Flags) { return div[uint32](a, b, rm) },
 		p32(func(a, b, _ uint32, rm RoundingMode) (uint32, Flags) { return F32Div(a, b, rm) })},
-	{"sqrt32", spec32, 1, w32(func(a, _, _ uint32) (uint32, Flags, bool) { return fastSqrt32(a) }),
+	{"sqrt32", spec32, 1, w32(func(a, _, _ uint32) (uint32, Flags, bool) { return FastSqrt32(a) }),
 		func(a, _, _ uint64, rm RoundingMode) (uint64, Flags) { return sqrt[uint32](a, rm) },
 		p32(func(a, _, _ uint32, rm RoundingMode) (uint32, Flags) { return F32Sqrt(a, rm) })},
-	{"fma32", spec32, 3, w32(fastMulAdd32),
+	{"fma32", spec32, 3, w32(FastMulAdd32),
 		func(a, b, c uint64, rm RoundingMode) (uint64, Flags) { return mulAdd[uint32](a, b, c, rm) },
 		p32(F32MulAdd)},
 }
@@ -233,21 +233,28 @@ func TestFastPathDifferential(t *testing.T) {
 	}
 }
 
-// FuzzFastPath compares the fast path with the integer path on fuzzed
-// encodings: op picks the operation (fastOps), rm the rounding mode, acc
-// the accrued flags.
-func FuzzFastPath(f *testing.F) {
-	one64, one32 := uint64(0x3ff0000000000000), uint64(0x3f800000)
-	for op := range fastOps {
-		one := one64
-		if fastOps[op].spec.p == 24 {
-			one = one32
+// fuzzFast is the fuzz target of one accelerated operation (fastOps[op]):
+// the fast path against the integer path on fuzzed encodings, rm the
+// rounding mode, acc the accrued flags. Each operation has a target of its
+// own (below) so that make fuzz spends its time on each of them.
+func fuzzFast(f *testing.F, name string) {
+	var fc *fastCase
+	for i := range fastOps {
+		if fastOps[i].name == name {
+			fc = &fastOps[i]
 		}
-		f.Add(uint8(op), uint8(0), uint8(1), one, one+1, one)
-		f.Add(uint8(op), uint8(0), uint8(0), one|3, one+5, one-7)
 	}
-	f.Fuzz(func(t *testing.T, op, rm, acc uint8, a, b, c uint64) {
-		fc := &fastOps[int(op)%len(fastOps)]
+	if fc == nil {
+		f.Fatalf("no fast-path operation %q", name)
+	}
+	one := uint64(0x3ff0000000000000)
+	if fc.spec.p == 24 {
+		one = 0x3f800000
+	}
+	f.Add(uint8(0), uint8(1), one, one+1, one)
+	f.Add(uint8(0), uint8(0), one|3, one+5, one-7)
+	f.Add(uint8(0), uint8(1), one, one, uint64(0))
+	f.Fuzz(func(t *testing.T, rm, acc uint8, a, b, c uint64) {
 		if fc.spec.p == 24 {
 			a, b, c = a&0xffffffff, b&0xffffffff, c&0xffffffff
 		}
@@ -255,4 +262,28 @@ func FuzzFastPath(f *testing.F) {
 			t.Fatal(err)
 		}
 	})
+}
+
+func FuzzFastAdd64(f *testing.F)    { fuzzFast(f, "add64") }
+func FuzzFastSub64(f *testing.F)    { fuzzFast(f, "sub64") }
+func FuzzFastMul64(f *testing.F)    { fuzzFast(f, "mul64") }
+func FuzzFastDiv64(f *testing.F)    { fuzzFast(f, "div64") }
+func FuzzFastSqrt64(f *testing.F)   { fuzzFast(f, "sqrt64") }
+func FuzzFastMulAdd64(f *testing.F) { fuzzFast(f, "fma64") }
+func FuzzFastAdd32(f *testing.F)    { fuzzFast(f, "add32") }
+func FuzzFastSub32(f *testing.F)    { fuzzFast(f, "sub32") }
+func FuzzFastMul32(f *testing.F)    { fuzzFast(f, "mul32") }
+func FuzzFastDiv32(f *testing.F)    { fuzzFast(f, "div32") }
+func FuzzFastSqrt32(f *testing.F)   { fuzzFast(f, "sqrt32") }
+func FuzzFastMulAdd32(f *testing.F) { fuzzFast(f, "fma32") }
+
+// TestFuzzFastTargets keeps a fuzz target for every accelerated operation.
+func TestFuzzFastTargets(t *testing.T) {
+	targets := map[string]bool{"add64": true, "sub64": true, "mul64": true, "div64": true, "sqrt64": true, "fma64": true,
+		"add32": true, "sub32": true, "mul32": true, "div32": true, "sqrt32": true, "fma32": true}
+	for _, fc := range fastOps {
+		if !targets[fc.name] {
+			t.Errorf("fast-path operation %s has no fuzz target", fc.name)
+		}
+	}
 }
