@@ -106,6 +106,7 @@ func (m *Machine) beginRoot(async bool) (*PendingRoot, error) {
 	ram := m.bus.RAM
 	var pages []uint64
 	if m.ram == nil {
+		async = false // all the RAM there is: in place, on every CPU, not a copy of it
 		zero := merkle.LeafHash(zeroPage[:])
 		m.ram = &ramTree{tree: merkle.New(len(ram)/pageSize, zero), zero: zero}
 		m.hart.TrackDirty()
@@ -152,7 +153,7 @@ func (m *Machine) beginRoot(async bool) (*PendingRoot, error) {
 		p.roots = combineRoots(t.tree.Root(), small, tags, drives)
 		close(p.done)
 	}
-	if !async {
+	if !async || len(pages) > maxRootCopy/pageSize {
 		finish(func(i int) []byte { return ram[pages[i]*pageSize : (pages[i]+1)*pageSize] }, runtime.GOMAXPROCS(0))
 		return p, nil
 	}
@@ -169,6 +170,11 @@ func (m *Machine) beginRoot(async bool) (*PendingRoot, error) {
 	go finish(func(i int) []byte { return buf[i*pageSize : (i+1)*pageSize] }, workers)
 	return p, nil
 }
+
+// maxRootCopy bounds the pages BeginStateRoot copies; a root with more
+// written pages than that (rare: a checkpoint interval that rewrote half a
+// gigabyte) hashes them in place before it returns, on every CPU.
+const maxRootCopy = 512 << 20
 
 // combineRoots hashes the parts other than RAM and the whole root.
 func combineRoots(ramRoot merkle.Hash, small [][]byte, tags []uint32, drives [32]byte) StateRoots {
