@@ -15,7 +15,7 @@ import (
 // without it nothing shows that the machine is working. It reports the
 // instructions retired, the MIPS since the phase began, and where the
 // expected count is known, the share done and an ETA: for the boot, the
-// count the image's last boot to its ready point took (bootInsnsFile,
+// count the image's last boot to its ready point took (bootInsnsPath,
 // beside the ready snapshots); for the whole run, RunSpec.ExpectInsns
 // (verify: the stamp's instret).
 //
@@ -121,7 +121,7 @@ func (p *progress) update(instret uint64, attached bool) {
 		p.begin(instret, attached)
 	}
 	now := p.now()
-	if now.Sub(p.last) < p.every {
+	if now.Sub(p.last) < p.every || instret == p.from {
 		return
 	}
 	p.last = now
