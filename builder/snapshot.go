@@ -234,8 +234,12 @@ func ReadySnapshotKey(image cid.Cid, warmup *proto.Command, ramSize uint64, boot
 }
 
 // readyLayout changes whenever the drives at boot (input slots, their
-// capacity, the job drive) or the ready protocol change.
-const readyLayout = "reprovm ready layout v1: 5 slots of 64 GiB, job drive 4 MiB, output 1 GiB"
+// capacity, the job drive) or the ready protocol change, or what the
+// snapshot holds: v2 carries the RAM's leaf hashes (saveReady), so a cache
+// of v1 snapshots, which would restore fine but make every run's first
+// root hash all RAM, is made again once. (An archive's v1 snapshot still
+// restores: the key is only its file's name there.)
+const readyLayout = "reprovm ready layout v2: 5 slots of 64 GiB, job drive 4 MiB, output 1 GiB, RAM leaf hashes"
 
 // ReadySnapshotPath is where the ready snapshot with key lives in the
 // cache: beside the images, <cache>/images/<image CID>.ready/<key>.snap.
