@@ -52,10 +52,12 @@ type runLoop struct {
 	stop     machine.Stop
 }
 
-// checkpoint is a transcript entry whose root may still be being hashed.
+// checkpoint is a transcript entry whose root may still be being hashed
+// (pending), or is known (root).
 type checkpoint struct {
 	instret uint64
-	root    *machine.PendingRoot
+	pending *machine.PendingRoot
+	root    machine.StateRoots
 }
 
 func newRunLoop(spec *RunSpec, cfg machine.Config, boot *machine.BootConfig, drives *runDrives, console *phaseConsole, rootID string, job []byte) *runLoop {
@@ -177,7 +179,7 @@ func (l *runLoop) nextCheckpoint() uint64 {
 }
 
 // checkpoint begins the state root at the current count, unless the
-// transcript already has one there.
+// transcript already has one there: beside the guest, which runs on.
 func (l *runLoop) checkpoint() error {
 	at := l.m.Instret()
 	if n := len(l.roots); n > 0 && l.roots[n-1].instret == at {
@@ -187,7 +189,22 @@ func (l *runLoop) checkpoint() error {
 	if err != nil {
 		return fmt.Errorf("run: checkpoint: %w", err)
 	}
-	l.roots = append(l.roots, checkpoint{at, r})
+	l.roots = append(l.roots, checkpoint{instret: at, pending: r})
+	return nil
+}
+
+// lastCheckpoint takes the root at the end of the run, where nothing runs
+// on: in place, on every CPU (machine.StateRoot).
+func (l *runLoop) lastCheckpoint() error {
+	at := l.m.Instret()
+	if n := len(l.roots); n > 0 && l.roots[n-1].instret == at {
+		return nil
+	}
+	r, err := l.m.StateRoot()
+	if err != nil {
+		return fmt.Errorf("run: checkpoint: %w", err)
+	}
+	l.roots = append(l.roots, checkpoint{instret: at, root: r})
 	return nil
 }
 
@@ -199,7 +216,10 @@ func (l *runLoop) transcript() *meta.Transcript {
 	}
 	t := &meta.Transcript{Format: meta.TranscriptFormat, Every: l.spec.CheckpointEvery}
 	for _, c := range l.roots {
-		r := c.root.Wait()
+		r := c.root
+		if c.pending != nil {
+			r = c.pending.Wait()
+		}
 		t.Checkpoints = append(t.Checkpoints, meta.Checkpoint{Instret: c.instret, Root: hex.EncodeToString(r.Root[:])})
 	}
 	return t
@@ -306,7 +326,7 @@ func (l *runLoop) finish() (*Result, error) {
 		return nil, err
 	}
 	if len(l.roots) > 0 {
-		if err := l.checkpoint(); err != nil {
+		if err := l.lastCheckpoint(); err != nil {
 			return nil, err
 		}
 	}

@@ -121,7 +121,6 @@ func (m *Machine) beginRoot(async bool) (*PendingRoot, error) {
 		m.hart.TakeDirty(func(p uint64) { pages = append(pages, p) })
 	}
 	t := m.ram
-	t.wait()
 
 	// The small sections are encoded now (a copy); the drives' chunks are
 	// hashed now (see BeginStateRoot).
@@ -148,26 +147,40 @@ func (m *Machine) beginRoot(async bool) (*PendingRoot, error) {
 	vh.Sum(drives[:0])
 
 	p := &PendingRoot{done: make(chan struct{})}
-	finish := func(src func(i int) []byte, workers int) {
-		t.hashPages(src, pages, workers)
+	// finish hashes the pages (page i of the list is src(i)), waits for
+	// the job before it (prev) to be done with the tree, and sets the
+	// leaves and the root: the tree takes the roots' changes in the order
+	// they were begun.
+	finish := func(src func(i int) []byte, workers int, prev chan struct{}) {
+		leaves := t.leaves(src, len(pages), workers)
+		if prev != nil {
+			<-prev
+		}
+		for i, h := range leaves {
+			t.tree.Set(int(pages[i]), h)
+		}
 		p.roots = combineRoots(t.tree.Root(), small, tags, drives)
 		close(p.done)
 	}
-	if !async || len(pages) > maxRootCopy/pageSize {
-		finish(func(i int) []byte { return ram[pages[i]*pageSize : (pages[i]+1)*pageSize] }, runtime.GOMAXPROCS(0))
+	need := len(pages) * pageSize
+	if !async || need > maxRootCopy {
+		t.wait()
+		finish(func(i int) []byte { return ram[pages[i]*pageSize : (pages[i]+1)*pageSize] }, runtime.GOMAXPROCS(0), nil)
 		return p, nil
 	}
-	if need := len(pages) * pageSize; cap(t.buf) < need {
+	// The job before may still be reading its copies in t.buf.
+	prev := t.busy
+	if prev != nil || cap(t.buf) < need {
 		t.buf = make([]byte, need)
 	}
-	buf := t.buf[:len(pages)*pageSize]
+	buf := t.buf[:need]
 	for i, pg := range pages {
 		copy(buf[i*pageSize:(i+1)*pageSize], ram[pg*pageSize:(pg+1)*pageSize])
 	}
 	t.busy = p.done
 	// One CPU runs the guest; the others hash.
 	workers := max(1, runtime.GOMAXPROCS(0)-1)
-	go finish(func(i int) []byte { return buf[i*pageSize : (i+1)*pageSize] }, workers)
+	go finish(func(i int) []byte { return buf[i*pageSize : (i+1)*pageSize] }, workers, prev)
 	return p, nil
 }
 
@@ -192,17 +205,6 @@ func combineRoots(ramRoot merkle.Hash, small [][]byte, tags []uint32, drives [32
 	}
 	h.Sum(r.Root[:0])
 	return r
-}
-
-// hashPages sets the leaves of the given pages from their contents (page
-// i of the list is src(i)), hashing on up to workers goroutines: a build's
-// checkpoint may find hundreds of megabytes written. Each leaf depends
-// only on its page, so the result does not depend on how the work is
-// split.
-func (t *ramTree) hashPages(src func(i int) []byte, pages []uint64, workers int) {
-	for i, h := range t.leaves(src, len(pages), workers) {
-		t.tree.Set(int(pages[i]), h)
-	}
 }
 
 // parallel calls fn(i) for every i < n on up to workers goroutines (fewer
