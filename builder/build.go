@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -78,6 +79,11 @@ type BuildSpec struct {
 	Console io.Writer
 	// Progress receives what the host is doing; nil for none.
 	Progress io.Writer
+	// Meter, ExpectInsns and MeterEvery are the run's progress meter
+	// (RunSpec.Meter).
+	Meter       io.Writer
+	ExpectInsns uint64
+	MeterEvery  time.Duration
 }
 
 // Built is the result of a build.
@@ -212,6 +218,9 @@ func (spec *BuildSpec) plan(ctx context.Context, tmp string) (*plan, error) {
 		CheckpointEvery: spec.CheckpointEvery,
 		Console:         console,
 		Fetcher:         f,
+		Meter:           spec.Meter,
+		ExpectInsns:     spec.ExpectInsns,
+		MeterEvery:      spec.MeterEvery,
 	}
 	if !spec.NoSnapshot {
 		if err := run.SetReadySnapshot(f, imageCID); err != nil {

@@ -8,10 +8,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strings"
@@ -21,6 +19,7 @@ import (
 	"github.com/reprovm/reprovm/guest/proto"
 	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/images/initramfs"
+	"github.com/reprovm/reprovm/internal/scratch"
 	"github.com/reprovm/reprovm/machine"
 	"github.com/reprovm/reprovm/meta"
 )
@@ -103,6 +102,15 @@ type RunSpec struct {
 	// TranslateCache is the persistent translation cache's directory
 	// (machine.Config.TranslateCache); empty for none.
 	TranslateCache string
+	// Meter, if set, receives a progress meter while the machine runs
+	// (progress.go): a line that rewrites itself on a terminal, a plain
+	// line every few seconds otherwise. Nothing of it reaches Console or
+	// anything hashed. ExpectInsns, if not 0, is the instruction count
+	// (from boot) the run is expected to end at, for the meter's ETA;
+	// MeterEvery, if not 0, how often it writes (tests).
+	Meter       io.Writer
+	ExpectInsns uint64
+	MeterEvery  time.Duration
 
 	// Experts: replace the boot chain (the image's or the pinned one) or
 	// the kernel command line.
@@ -167,7 +175,9 @@ type Result struct {
 	Instret     uint64 // retired instructions, boot to power-off
 	InitInstret uint64 // retired instructions before the first one of /init
 	Wall        time.Duration
-	// CompileTime is the host time the translator spent compiling (part of Wall, on another goroutine); CompileModules the modules it compiled or found in the cache.
+	// CompileTime is the host time the translator spent compiling (part of
+	// Wall, on another goroutine); CompileModules the modules it compiled or
+	// found in the cache.
 	CompileTime    time.Duration
 	CompileModules int
 	// Paused says the run stopped at RunSpec.SnapshotAt instructions after
@@ -210,43 +220,105 @@ func (e *Error) Error() string {
 // Run boots the machine (or resumes it from spec.FromSnapshot or
 // spec.ReadySnapshot) and runs spec's command: the boot goes to the ready
 // point, the host attaches the job there, and the run goes on to the
-// command's end.
+// command's end (runLoop).
 func Run(ctx context.Context, spec RunSpec) (*Result, error) {
+	if err := spec.check(); err != nil {
+		return nil, err
+	}
+	image, imageEnv, rootID, err := spec.openImage()
+	if err != nil {
+		return nil, err
+	}
+	bootJSON, job, err := spec.bootAndJob(image, imageEnv)
+	if err != nil {
+		return nil, err
+	}
+	jobJSON, err := job.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	boot, err := bootImages(ctx, spec, image, bootJSON)
+	if err != nil {
+		return nil, err
+	}
+	drives, err := openRunDrives(&spec, job)
+	if err != nil {
+		return nil, err
+	}
+	defer drives.close()
+
+	meter := spec.newProgress()
+	console := &phaseConsole{}
+	if spec.Console != nil {
+		console.post = &lineWriter{w: meter.wrap(spec.Console)}
+	}
+	if spec.BootConsole != nil {
+		console.pre = &lineWriter{w: meter.wrap(spec.BootConsole)}
+	}
+	defer console.Flush()
+	cfg := machine.Config{RAMSize: cmp0(spec.RAMSize, DefaultRAMSize), Console: console, Drives: drives.list,
+		Reference: spec.Reference, RecordReads: spec.RecordReads, Translate: spec.Translate, TranslateCache: spec.TranslateCache}
+	l := newRunLoop(&spec, cfg, boot, drives, console, rootID, jobJSON)
+	if err := l.start(ctx); err != nil {
+		return nil, err
+	}
+	meter.begin(l.m.Instret(), l.attached)
+	l.progress = meter
+	defer meter.done()
+	if err := l.loop(ctx); err != nil {
+		return nil, err
+	}
+	return l.finish()
+}
+
+// check refuses a spec whose parts contradict each other.
+func (spec *RunSpec) check() error {
 	if spec.SnapshotAt != 0 && spec.SaveSnapshot == "" {
-		return nil, fmt.Errorf("run: an instruction count to snapshot at (%d) without a file to save the snapshot to", spec.SnapshotAt)
+		return fmt.Errorf("run: an instruction count to snapshot at (%d) without a file to save the snapshot to", spec.SnapshotAt)
 	}
 	if spec.ReadySnapshot != "" && spec.FromSnapshot != "" {
-		return nil, fmt.Errorf("run: both a ready snapshot (%s) and a snapshot to resume (%s); give one", spec.ReadySnapshot, spec.FromSnapshot)
+		return fmt.Errorf("run: both a ready snapshot (%s) and a snapshot to resume (%s); give one", spec.ReadySnapshot, spec.FromSnapshot)
 	}
 	if len(spec.Inputs) > proto.InputSlots {
-		return nil, fmt.Errorf("run: %d input drives; the machine has %d input slots", len(spec.Inputs), proto.InputSlots)
+		return fmt.Errorf("run: %d input drives; the machine has %d input slots", len(spec.Inputs), proto.InputSlots)
 	}
-	var image *images.Image
-	var imageEnv []string
-	rootID := ""
-	if spec.Image != "" {
-		var err error
-		if image, err = images.OpenImage(spec.Image); err != nil {
-			return nil, err
-		}
-		if spec.Root != "" {
-			return nil, fmt.Errorf("run: both an image (%s) and a root (%s); give one", spec.Image, spec.Root)
-		}
-		spec.Root = image.Path(image.Manifest.Root)
-		imageEnv = image.Manifest.EnvList()
-		spec.Env = append(slices.Clone(imageEnv), spec.Env...)
-		rootID = "sha256:" + image.Manifest.Root.SHA256
-	} else if spec.Root != "" && spec.ReadySnapshot != "" {
-		return nil, fmt.Errorf("run: a ready snapshot needs an image, not a bare root (%s)", spec.Root)
+	if spec.Image != "" && spec.Root != "" {
+		return fmt.Errorf("run: both an image (%s) and a root (%s); give one", spec.Image, spec.Root)
 	}
+	if spec.Image == "" && spec.Root != "" && spec.ReadySnapshot != "" {
+		return fmt.Errorf("run: a ready snapshot needs an image, not a bare root (%s)", spec.Root)
+	}
+	return nil
+}
+
+// openImage opens spec.Image, if set, and makes its root filesystem the
+// run's root and its environment come before spec.Env. It returns the
+// image, its environment and the root's identity for the ready note.
+func (spec *RunSpec) openImage() (*images.Image, []string, string, error) {
+	if spec.Image == "" {
+		return nil, nil, "", nil
+	}
+	image, err := images.OpenImage(spec.Image)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	spec.Root = image.Path(image.Manifest.Root)
+	env := image.Manifest.EnvList()
+	spec.Env = append(slices.Clone(env), spec.Env...)
+	return image, env, "sha256:" + image.Manifest.Root.SHA256, nil
+}
+
+// bootAndJob returns the boot record (the root's file system and the
+// warm-up) and the job the guest init runs after the ready point.
+func (spec *RunSpec) bootAndJob(image *images.Image, imageEnv []string) ([]byte, *proto.Job, error) {
 	bootRec := &proto.Boot{}
 	if spec.Root != "" {
 		fs, err := DetectFS(spec.Root)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if fs == "raw" {
-			return nil, fmt.Errorf("run: root %s: not an EROFS, squashfs or ext4 image", spec.Root)
+			return nil, nil, fmt.Errorf("run: root %s: not an EROFS, squashfs or ext4 image", spec.Root)
 		}
 		bootRec.Root = &proto.Root{FS: fs}
 	}
@@ -261,306 +333,121 @@ func Run(ctx context.Context, spec RunSpec) (*Result, error) {
 	}
 	bootJSON, err := bootRec.Marshal()
 	if err != nil {
-		return nil, fmt.Errorf("run: %w", err)
+		return nil, nil, fmt.Errorf("run: %w", err)
 	}
 	job := &proto.Job{Argv: spec.Argv, Env: spec.Env, Dir: spec.Dir}
 	for _, in := range spec.Inputs {
 		fs := in.FS
 		if fs == "" {
 			if fs, err = DetectFS(in.Path); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		job.Inputs = append(job.Inputs, proto.Input{FS: fs, Mount: in.Mount, Overlay: in.Overlay})
 	}
-	jobJSON, err := job.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	jobDrive, err := proto.EncodeJobDrive(job)
-	if err != nil {
-		return nil, err
-	}
-	boot, err := bootImages(ctx, spec, image, bootJSON)
-	if err != nil {
-		return nil, err
-	}
+	return bootJSON, job, nil
+}
 
-	// The drives: the same for every job (see slot.go).
-	var drives []machine.Drive
-	slots := make([]*slotDisk, proto.InputSlots)
-	for i := range slots {
-		slots[i] = &slotDisk{size: InputSlotSize}
-		drives = append(drives, machine.Drive{Disk: slots[i], Serial: proto.SlotSerial(i)})
+// runDrives are the machine's drives, the same for every job (see
+// slot.go): the input slots and the job drive, empty until the ready
+// point, the root and the output drive.
+type runDrives struct {
+	list    []machine.Drive
+	slots   []*slotDisk
+	job     *slotDisk
+	jobData []byte
+	out     *readyDisk
+	files   []openedInput
+	closers []func()
+}
+
+// openedInput is an input's file, opened before the boot so that a
+// missing one fails early, and attached at the ready point.
+type openedInput struct {
+	f *os.File
+	n int64
+}
+
+// openRunDrives makes the drives of spec's run of job; the caller closes
+// them.
+func openRunDrives(spec *RunSpec, job *proto.Job) (d *runDrives, err error) {
+	d = &runDrives{}
+	defer func() {
+		if err != nil {
+			d.close()
+		}
+	}()
+	if d.jobData, err = proto.EncodeJobDrive(job); err != nil {
+		return nil, err
 	}
-	jobDisk := &slotDisk{size: proto.JobDriveSize}
-	drives = append(drives, machine.Drive{Disk: jobDisk, ReadOnly: true, Serial: proto.JobSerial})
+	d.slots = make([]*slotDisk, proto.InputSlots)
+	for i := range d.slots {
+		d.slots[i] = &slotDisk{size: InputSlotSize}
+		d.list = append(d.list, machine.Drive{Disk: d.slots[i], Serial: proto.SlotSerial(i)})
+	}
+	d.job = &slotDisk{size: proto.JobDriveSize}
+	d.list = append(d.list, machine.Drive{Disk: d.job, ReadOnly: true, Serial: proto.JobSerial})
 	if spec.Root != "" {
-		d, closeFn, err := openDrive(InputDrive{Path: spec.Root})
+		r, closeFn, err := openDrive(InputDrive{Path: spec.Root})
 		if err != nil {
 			return nil, err
 		}
-		defer closeFn()
-		d.Serial = proto.RootSerial
-		drives = append(drives, d)
+		d.closers = append(d.closers, closeFn)
+		r.Serial = proto.RootSerial
+		d.list = append(d.list, r)
 	}
-	out, err := os.CreateTemp("", "reprovm-out-*.img")
+	// Under the cache dir, locked, so that the 1 GiB sparse file of a run
+	// that was killed is found and removed by the next one (scratch).
+	tmpDir, err := scratch.CacheDir()
 	if err != nil {
 		return nil, fmt.Errorf("create output drive: %w", err)
 	}
-	defer os.Remove(out.Name())
-	defer out.Close()
+	if _, err := scratch.RemoveStale(tmpDir, "out-"); err != nil {
+		return nil, fmt.Errorf("create output drive: %w", err)
+	}
+	out, err := scratch.CreateTemp(tmpDir, "out-")
+	if err != nil {
+		return nil, fmt.Errorf("create output drive: %w", err)
+	}
+	d.closers = append(d.closers, func() { out.Close(); os.Remove(out.Name()) })
 	if err := out.Truncate(OutputDriveSize); err != nil {
 		return nil, fmt.Errorf("size output drive %s: %w", out.Name(), err)
 	}
-	outFile, err := machine.NewFileDisk(out)
+	outFile, err := machine.NewFileDisk(out.File)
 	if err != nil {
 		return nil, fmt.Errorf("output drive: %w", err)
 	}
-	outDisk := &readyDisk{FileDisk: outFile}
-	drives = append(drives, machine.Drive{Disk: outDisk, Serial: proto.OutSerial})
-
-	// The job's files are opened now, so that a missing one fails before
-	// the boot, and attached at the ready point.
-	type opened struct {
-		f *os.File
-		n int64
-	}
-	var files []opened
+	d.out = &readyDisk{FileDisk: outFile}
+	d.list = append(d.list, machine.Drive{Disk: d.out, Serial: proto.OutSerial})
 	for _, in := range spec.Inputs {
 		f, n, err := openInput(in)
 		if err != nil {
 			return nil, err
 		}
-		defer f.Close()
-		files = append(files, opened{f, n})
+		d.closers = append(d.closers, func() { f.Close() })
+		d.files = append(d.files, openedInput{f, n})
 	}
-	attached := false
-	var m *machine.Machine
-	attach := func() {
-		for i, in := range spec.Inputs {
-			var w io.WriterAt
-			if in.Writable {
-				w = files[i].f
-			}
-			slots[i].attach(files[i].f, w, files[i].n)
-		}
-		jobDisk.attach(bytes.NewReader(jobDrive), nil, int64(len(jobDrive)))
-		attached = true
-		if m != nil {
-			m.ClearReads() // what the boot read of the empty slots was not the inputs
-		}
-	}
+	return d, nil
+}
 
-	ram := spec.RAMSize
-	if ram == 0 {
-		ram = DefaultRAMSize
+// attach puts the inputs' files and the job into their drives.
+func (d *runDrives) attach(inputs []InputDrive) {
+	for i, in := range inputs {
+		var w io.WriterAt
+		if in.Writable {
+			w = d.files[i].f
+		}
+		d.slots[i].attach(d.files[i].f, w, d.files[i].n)
 	}
-	console := &phaseConsole{}
-	if spec.Console != nil {
-		console.post = &lineWriter{w: spec.Console}
+	d.job.attach(bytes.NewReader(d.jobData), nil, int64(len(d.jobData)))
+}
+
+// close closes the files, last opened first, and removes the output drive.
+func (d *runDrives) close() {
+	for i := len(d.closers) - 1; i >= 0; i-- {
+		d.closers[i]()
 	}
-	if spec.BootConsole != nil {
-		console.pre = &lineWriter{w: spec.BootConsole}
-	}
-	defer console.Flush()
-	cfg := machine.Config{RAMSize: ram, Console: console, Drives: drives, Reference: spec.Reference, RecordReads: spec.RecordReads, Translate: spec.Translate, TranslateCache: spec.TranslateCache}
-	readyNote := readyNote(boot, rootID)
-	note := runNote(boot, jobJSON)
-	res := &Result{}
-	var readyAt uint64 // the ready point's instruction count, once attached
-	switch {
-	case spec.FromSnapshot != "":
-		if m, readyAt, err = restoreSnapshot(spec.FromSnapshot, cfg, note, attach); err != nil {
-			return nil, err
-		}
-		if attached {
-			console.ready = true
-		}
-	case spec.ReadySnapshot != "" && fileExists(spec.ReadySnapshot):
-		if m, err = restoreReady(spec.ReadySnapshot, cfg, readyNote); err != nil {
-			return nil, err
-		}
-		// A process that stopped between the snapshot's rename and its
-		// CID's leaves no CID file; make it now.
-		if !fileExists(spec.ReadySnapshot + ".cid") {
-			if err := writeReadyCID(ctx, spec.ReadySnapshot); err != nil {
-				return nil, err
-			}
-		}
-		res.FromReady, res.ReadyInstret = true, m.Instret()
-		readyAt = m.Instret()
-		console.ready = true
-		attach()
-	default:
-		if m, err = machine.New(cfg); err != nil {
-			return nil, err
-		}
-		if err := m.Boot(*boot); err != nil {
-			return nil, err
-		}
-	}
-	readyHit := false
-	if !attached {
-		outDisk.armed = true
-		outDisk.onReady = func() { readyHit = true; m.RequestStop() }
-	}
-	if spec.DTBOut != "" {
-		if err := WriteFileAtomic(spec.DTBOut, m.DeviceTree()); err != nil {
-			return nil, err
-		}
-	}
-	maxInsns := spec.MaxInsns
-	if maxInsns == 0 {
-		maxInsns = DefaultMaxInsns
-	}
-	if at := m.Instret(); spec.SnapshotAt != 0 && spec.SnapshotAt <= at {
-		return nil, fmt.Errorf("run: asked to snapshot at %d instructions, but the machine is already at %d", spec.SnapshotAt, at)
-	}
-	// end is where the run stops: the boot's bound before the ready
-	// point, the command's after it, or the snapshot point.
-	end := func() uint64 {
-		e := uint64(MaxBootInsns)
-		if attached {
-			e = readyAt + min(maxInsns, math.MaxUint64-readyAt)
-		}
-		if spec.SnapshotAt != 0 {
-			e = min(e, spec.SnapshotAt)
-		}
-		return e
-	}
-	// nextCheckpoint is where the transcript wants its next root.
-	// nextCheckpoint is where the transcript wants its next root: the
-	// next multiple of CheckpointEvery after the ready point, so that a
-	// run resumed from a snapshot checkpoints where the whole run did.
-	nextCheckpoint := func() uint64 {
-		t := res.Transcript
-		if t == nil {
-			return math.MaxUint64
-		}
-		k := (t.Final().Instret-readyAt)/spec.CheckpointEvery + 1
-		if k > (math.MaxUint64-readyAt)/spec.CheckpointEvery {
-			return math.MaxUint64
-		}
-		return readyAt + k*spec.CheckpointEvery
-	}
-	// checkpoint appends the state root at the current count.
-	checkpoint := func() error {
-		r, err := m.StateRoot()
-		if err != nil {
-			return fmt.Errorf("run: checkpoint: %w", err)
-		}
-		t := res.Transcript
-		if t == nil {
-			t = &meta.Transcript{Format: meta.TranscriptFormat, Every: spec.CheckpointEvery}
-			res.Transcript = t
-		}
-		if n := len(t.Checkpoints); n > 0 && t.Checkpoints[n-1].Instret == m.Instret() {
-			return nil
-		}
-		t.Checkpoints = append(t.Checkpoints, meta.Checkpoint{Instret: m.Instret(), Root: hex.EncodeToString(r.Root[:])})
-		return nil
-	}
-	if attached && spec.CheckpointEvery != 0 {
-		if err := checkpoint(); err != nil { // resumed at or after the ready point
-			return nil, err
-		}
-	}
-	if attached && spec.onReady != nil && m.Instret() == readyAt {
-		if err := spec.onReady(m, cfg); err != nil {
-			return nil, err
-		}
-	}
-	res.StartInstret = m.Instret()
-	start := time.Now()
-	var stop machine.Stop
-	for {
-		stop, err = runTo(ctx, m, min(end(), nextCheckpoint()))
-		if err != nil {
-			return nil, fmt.Errorf("run: %w", err)
-		}
-		if stop.Reason == machine.StopLimit && m.Instret() == nextCheckpoint() {
-			if err := checkpoint(); err != nil {
-				return nil, err
-			}
-			if m.Instret() < end() {
-				continue
-			}
-		}
-		if stop.Reason != machine.StopRequested || !readyHit || attached {
-			break
-		}
-		// The ready point.
-		res.ReadyInstret, readyAt = m.Instret(), m.Instret()
-		console.switchToPost()
-		if spec.ReadySnapshot != "" {
-			if err := saveReady(ctx, spec.ReadySnapshot, m, readyNote); err != nil {
-				return nil, err
-			}
-			res.SavedReady = true
-		}
-		attach()
-		if spec.CheckpointEvery != 0 {
-			if err := checkpoint(); err != nil {
-				return nil, err
-			}
-		}
-		if spec.onReady != nil {
-			if err := spec.onReady(m, cfg); err != nil {
-				return nil, err
-			}
-		}
-	}
-	res.Wall = time.Since(start)
-	res.Instret, res.InitInstret = m.Instret(), m.FirstUserInstret()
-	res.CompileTime, res.CompileModules = m.TranslateStats().CompileTime, m.TranslateStats().Modules
-	if stop.Reason == machine.StopLimit && spec.SnapshotAt != 0 && m.Instret() == spec.SnapshotAt {
-		console.Flush()
-		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached, readyAt)); err != nil {
-			return nil, err
-		}
-		res.Paused = true
-		return res, nil
-	}
-	if spec.SaveSnapshot != "" && (stop.Reason == machine.StopPowerOff || stop.Reason == machine.StopReset) {
-		if err := saveSnapshot(spec.SaveSnapshot, m, runNoteWithPhase(note, attached, readyAt)); err != nil {
-			return nil, err
-		}
-	}
-	fail := func(reason string) error {
-		return &Error{Reason: reason, Console: lastLines(m.ConsoleTail(), 20), Instret: m.Instret(), Limit: stop.Reason == machine.StopLimit}
-	}
-	switch stop.Reason {
-	case machine.StopPowerOff:
-	case machine.StopReset:
-		if bytes.Contains(m.ConsoleTail(), []byte("Kernel panic")) {
-			return nil, fail("the guest kernel panicked")
-		}
-		return nil, fail("the guest rebooted instead of powering off")
-	case machine.StopLimit:
-		if !attached {
-			return nil, fail(fmt.Sprintf("the guest did not reach the ready point within %d instructions of boot and the image's warm-up", uint64(MaxBootInsns)))
-		}
-		return nil, fail(fmt.Sprintf("the guest did not power off within %d instructions after the ready point (raise --max-insns if the command needs more)", maxInsns))
-	default:
-		return nil, fail(fmt.Sprintf("the machine stopped unexpectedly (reason %d, cause %#x, tval %#x, pc %#x)", stop.Reason, stop.Cause, stop.TVal, m.PC()))
-	}
-	if res.Transcript != nil {
-		if err := checkpoint(); err != nil {
-			return nil, err
-		}
-	}
-	if spec.RecordReads {
-		for i := range spec.Inputs {
-			res.InputReads = append(res.InputReads, m.DriveReads(i))
-		}
-	}
-	status, files2, err := guest.ReadOutput(outDisk)
-	if err != nil {
-		return nil, fail(fmt.Sprintf("read the output drive: %v", err))
-	}
-	res.ExitStatus, res.Files = status, files2
-	return res, nil
+	d.closers = nil
 }
 
 // fileExists reports whether path names an existing file.

@@ -101,9 +101,14 @@ func readyNote(b *machine.BootConfig, rootID string) []byte {
 // saveSnapshot writes m's snapshot to path through a temporary file, so a
 // failure leaves no partial snapshot behind.
 func saveSnapshot(path string, m *machine.Machine, note []byte) error {
+	return saveSnapshotWith(path, note, m.SaveSnapshot)
+}
+
+// saveSnapshotWith is saveSnapshot with the machine's save method.
+func saveSnapshotWith(path string, note []byte, save func(io.Writer, []byte) error) error {
 	err := writeFileWith(path, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
-		if err := m.SaveSnapshot(bw, note); err != nil {
+		if err := save(bw, note); err != nil {
 			return err
 		}
 		return bw.Flush()
@@ -117,12 +122,14 @@ func saveSnapshot(path string, m *machine.Machine, note []byte) error {
 // saveReady saves the ready snapshot at path and its CID at path+".cid".
 // Two processes that save the same ready snapshot at once write the same
 // bytes, each through its own temporary file and a rename, so the cache
-// holds one whole copy whoever wins.
+// holds one whole copy whoever wins. The snapshot carries the leaf hashes
+// of RAM (machine.SaveSnapshotWithLeaves), so that the ready point's state
+// root of a run restored from it hashes only the pages written since.
 func saveReady(ctx context.Context, path string, m *machine.Machine, note []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("ready snapshot: %w", err)
 	}
-	if err := saveSnapshot(path, m, note); err != nil {
+	if err := saveSnapshotWith(path, note, m.SaveSnapshotWithLeaves); err != nil {
 		return fmt.Errorf("ready %w", err)
 	}
 	return writeReadyCID(ctx, path)
@@ -227,8 +234,12 @@ func ReadySnapshotKey(image cid.Cid, warmup *proto.Command, ramSize uint64, boot
 }
 
 // readyLayout changes whenever the drives at boot (input slots, their
-// capacity, the job drive) or the ready protocol change.
-const readyLayout = "reprovm ready layout v1: 5 slots of 64 GiB, job drive 4 MiB, output 1 GiB"
+// capacity, the job drive) or the ready protocol change, or what the
+// snapshot holds: v2 carries the RAM's leaf hashes (saveReady), so a cache
+// of v1 snapshots, which would restore fine but make every run's first
+// root hash all RAM, is made again once. (An archive's v1 snapshot still
+// restores: the key is only its file's name there.)
+const readyLayout = "reprovm ready layout v2: 5 slots of 64 GiB, job drive 4 MiB, output 1 GiB, RAM leaf hashes"
 
 // ReadySnapshotPath is where the ready snapshot with key lives in the
 // cache: beside the images, <cache>/images/<image CID>.ready/<key>.snap.

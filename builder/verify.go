@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/ipfs/go-cid"
 
@@ -37,6 +38,10 @@ type VerifySpec struct {
 	TranslateCache string
 	Console        io.Writer
 	Progress       io.Writer
+	// Meter is the rebuild's progress meter (RunSpec.Meter), its ETA
+	// from the stamp's instruction count.
+	Meter      io.Writer
+	MeterEvery time.Duration
 
 	// ReadySnapshot, if set, is the ready snapshot file to start from
 	// instead of the cache's (BuildSpec.ReadySnapshot; see UseArchive).
@@ -133,6 +138,9 @@ func Verify(ctx context.Context, spec VerifySpec) (*Verification, error) {
 		TranslateCache:  spec.TranslateCache,
 		Console:         spec.Console,
 		Progress:        spec.Progress,
+		Meter:           spec.Meter,
+		ExpectInsns:     st.Instret,
+		MeterEvery:      spec.MeterEvery,
 
 		ReadySnapshot: spec.ReadySnapshot, // the archive's, when trusted (UseArchive)
 	})

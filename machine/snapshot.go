@@ -45,7 +45,11 @@ import (
 //	                 one per virtio slot, device tree, RAM (a bitmap of the
 //	                 non-zero 4 KiB pages, then those pages), one per
 //	                 writable drive (its index, a bitmap of written 4 KiB
-//	                 chunks, then those chunks), end.
+//	                 chunks, then those chunks), end. Format 2 adds a
+//	                 section after RAM: the Merkle leaf hashes of the
+//	                 non-zero pages (see leaves.go). A snapshot without
+//	                 them is written as format 1, byte for byte what it was
+//	                 before format 2 existed.
 //
 // The encoder's settings are fixed (level SpeedFastest, one goroutine, an
 // 8 MiB window, the content checksum on, no padding), so the same machine
@@ -55,8 +59,13 @@ import (
 // restored by every run that starts from it: on a booted Linux guest it
 // decodes about twice as fast as SpeedDefault for 5% more bytes.
 
-// SnapshotFormat is the version of the snapshot layout.
-const SnapshotFormat = 1
+// SnapshotFormat is the version of the snapshot layout this reprovm
+// writes with leaf hashes; it reads it and format 1 (the same without
+// them).
+const SnapshotFormat = 2
+
+// snapshotFormatPlain is the format of a snapshot without leaf hashes.
+const snapshotFormatPlain = 1
 
 // MaxSnapshotNote bounds the caller's note in a snapshot.
 const MaxSnapshotNote = 64 << 10
@@ -81,6 +90,7 @@ const (
 	secRAM
 	secDrive
 	secEnd
+	secLeaves // format 2, after secRAM
 )
 
 // SnapshotDrive is a drive as a snapshot records it.
@@ -108,13 +118,31 @@ type SnapshotInfo struct {
 // may keep running afterwards; two snapshots of the same state are
 // byte-identical.
 func (m *Machine) SaveSnapshot(w io.Writer, note []byte) error {
+	return m.saveSnapshot(w, note, false)
+}
+
+// SaveSnapshotWithLeaves is SaveSnapshot with the Merkle leaf hashes of
+// RAM in the snapshot (format 2), so that the first state root of a
+// machine restored from it costs only the pages written since, not a hash
+// of all its RAM (issue 14): for snapshots that many runs restore and take
+// roots from, such as a build's ready snapshot. It hashes every non-zero
+// page of RAM, on every host CPU.
+func (m *Machine) SaveSnapshotWithLeaves(w io.Writer, note []byte) error {
+	return m.saveSnapshot(w, note, true)
+}
+
+func (m *Machine) saveSnapshot(w io.Writer, note []byte, leaves bool) error {
 	if len(note) > MaxSnapshotNote {
 		return fmt.Errorf("save snapshot: note of %d bytes, more than %d", len(note), MaxSnapshotNote)
 	}
 	info := m.snapshotInfo(note)
 	var hdr snap.Writer
 	hdr.Raw([]byte(snapshotMagic))
-	hdr.U32(SnapshotFormat)
+	if leaves {
+		hdr.U32(SnapshotFormat)
+	} else {
+		hdr.U32(snapshotFormatPlain)
+	}
 	body := encodeInfo(info)
 	hdr.U32(uint32(len(body)))
 	hdr.Raw(body)
@@ -130,7 +158,7 @@ func (m *Machine) SaveSnapshot(w io.Writer, note []byte) error {
 	if err != nil {
 		return fmt.Errorf("save snapshot: %w", err)
 	}
-	if err := m.writeSections(zw); err != nil {
+	if err := m.writeSections(zw, leaves); err != nil {
 		zw.Close()
 		return fmt.Errorf("save snapshot: %w", err)
 	}
@@ -219,7 +247,7 @@ func (m *Machine) smallSections() []smallSection {
 	return append(s, smallSection{secDTB, func(w *snap.Writer) { w.Blob(m.dtb) }})
 }
 
-func (m *Machine) writeSections(w io.Writer) error {
+func (m *Machine) writeSections(w io.Writer, leaves bool) error {
 	for _, s := range m.smallSections() {
 		var sw snap.Writer
 		s.save(&sw)
@@ -227,8 +255,14 @@ func (m *Machine) writeSections(w io.Writer) error {
 			return err
 		}
 	}
-	if err := m.writeRAM(w); err != nil {
+	bitmap, err := m.writeRAM(w)
+	if err != nil {
 		return err
+	}
+	if leaves {
+		if err := m.writeLeaves(w, bitmap); err != nil {
+			return err
+		}
 	}
 	for i, v := range m.virtio[:len(m.drives)] {
 		disk, chunks := v.Written()
@@ -259,7 +293,8 @@ var zeroPage [pageSize]byte
 // zero, then those pages in order. A machine with gigabytes of RAM costs
 // only the pages its guest used, and the host's page tables say which
 // pages were never touched (bus.TouchedPages), so those are not even read.
-func (m *Machine) writeRAM(w io.Writer) error {
+// It returns the bitmap.
+func (m *Machine) writeRAM(w io.Writer) ([]byte, error) {
 	defer runtime.KeepAlive(m) // RAM is unmapped when the bus is garbage
 	ram := m.bus.RAM
 	pages := len(ram) / pageSize
@@ -276,19 +311,19 @@ func (m *Machine) writeRAM(w io.Writer) error {
 		}
 	}
 	if err := sectionHeader(w, secRAM, uint64(len(bitmap))+n*pageSize); err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := w.Write(bitmap); err != nil {
-		return err
+		return nil, err
 	}
 	for p := range pages {
 		if bitmap[p/8]>>(p%8)&1 != 0 {
 			if _, err := w.Write(ram[p*pageSize : (p+1)*pageSize]); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
-	return nil
+	return bitmap, nil
 }
 
 // chunkBitmap is the bitmap of a drive section: a bit per chunk of the
@@ -308,7 +343,7 @@ func chunkCount(size int64) uint64 {
 // ReadSnapshotInfo reads the header of a snapshot, without decompressing
 // the rest.
 func ReadSnapshotInfo(r io.Reader) (*SnapshotInfo, error) {
-	info, err := readHeader(r)
+	info, _, err := readHeader(r)
 	if err != nil {
 		return nil, fmt.Errorf("read snapshot: %w", err)
 	}
@@ -318,28 +353,29 @@ func ReadSnapshotInfo(r io.Reader) (*SnapshotInfo, error) {
 // ErrNotSnapshot reports input that does not start with a snapshot's magic.
 var ErrNotSnapshot = errors.New("not a reprovm machine snapshot")
 
-func readHeader(r io.Reader) (*SnapshotInfo, error) {
+// readHeader reads the header and returns it with the format.
+func readHeader(r io.Reader) (*SnapshotInfo, uint32, error) {
 	var fixed [16]byte
 	if _, err := io.ReadFull(r, fixed[:]); err != nil {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, ErrNotSnapshot
+			return nil, 0, ErrNotSnapshot
 		}
-		return nil, err
+		return nil, 0, err
 	}
 	if string(fixed[:8]) != snapshotMagic {
-		return nil, ErrNotSnapshot
+		return nil, 0, ErrNotSnapshot
 	}
 	fr := snap.NewReader(fixed[8:])
 	format, n := fr.U32(), fr.U32()
-	if format != SnapshotFormat {
-		return nil, fmt.Errorf("snapshot format %d; this reprovm reads format %d", format, SnapshotFormat)
+	if format != SnapshotFormat && format != snapshotFormatPlain {
+		return nil, 0, fmt.Errorf("snapshot format %d; this reprovm reads formats %d and %d", format, snapshotFormatPlain, SnapshotFormat)
 	}
 	if n > maxHeader {
-		return nil, fmt.Errorf("snapshot header of %d bytes, more than %d", n, maxHeader)
+		return nil, 0, fmt.Errorf("snapshot header of %d bytes, more than %d", n, maxHeader)
 	}
 	body := make([]byte, n)
 	if _, err := io.ReadFull(r, body); err != nil {
-		return nil, fmt.Errorf("snapshot header: %w", noEOF(err))
+		return nil, 0, fmt.Errorf("snapshot header: %w", noEOF(err))
 	}
 	hr := snap.NewReader(body)
 	info := &SnapshotInfo{EmulatorVersion: string(hr.Blob("emulator version", 64))}
@@ -347,14 +383,14 @@ func readHeader(r io.Reader) (*SnapshotInfo, error) {
 	info.RAMSize = hr.U64()
 	timebase, perTick, slots := hr.U64(), hr.U64(), hr.U32()
 	if err := hr.Err(); err != nil {
-		return nil, fmt.Errorf("snapshot header: %w", err)
+		return nil, 0, fmt.Errorf("snapshot header: %w", err)
 	}
 	if info.EmulatorVersion != EmulatorVersion {
-		return nil, fmt.Errorf("snapshot taken by emulator version %q; this is %q, whose guest-visible behaviour may differ",
+		return nil, 0, fmt.Errorf("snapshot taken by emulator version %q; this is %q, whose guest-visible behaviour may differ",
 			info.EmulatorVersion, EmulatorVersion)
 	}
 	if ramBase != RAMBase || timebase != TimebaseHz || perTick != InsnsPerTick || slots != VirtioSlots {
-		return nil, fmt.Errorf("snapshot of a different board (RAM at %#x, timebase %d Hz, %d instructions per tick, %d virtio slots)",
+		return nil, 0, fmt.Errorf("snapshot of a different board (RAM at %#x, timebase %d Hz, %d instructions per tick, %d virtio slots)",
 			ramBase, timebase, perTick, slots)
 	}
 	nd := hr.Count("drives", VirtioSlots, 13)
@@ -368,9 +404,9 @@ func readHeader(r io.Reader) (*SnapshotInfo, error) {
 		info.Note = bytes.Clone(note)
 	}
 	if err := hr.Done(); err != nil {
-		return nil, fmt.Errorf("snapshot header: %w", err)
+		return nil, 0, fmt.Errorf("snapshot header: %w", err)
 	}
-	return info, nil
+	return info, format, nil
 }
 
 // RestoreSnapshot builds a machine from a snapshot that SaveSnapshot wrote.
@@ -396,7 +432,7 @@ func RestoreSnapshot(r io.Reader, cfg Config) (*Machine, error) {
 
 func restore(r io.Reader, cfg Config) (*Machine, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
-	info, err := readHeader(br)
+	info, format, err := readHeader(br)
 	if err != nil {
 		return nil, err
 	}
@@ -432,7 +468,7 @@ func restore(r io.Reader, cfg Config) (*Machine, error) {
 		return nil, err
 	}
 	defer zr.Close()
-	if err := m.readSections(zr); err != nil {
+	if err := m.readSections(zr, format == SnapshotFormat); err != nil {
 		return nil, err
 	}
 	if m.hart.Instret() != info.Instret || m.power.off != info.PoweredOff {
@@ -495,14 +531,14 @@ func (s *sectionReader) small(tag uint32, max uint64) ([]byte, error) {
 
 func sectionName(tag uint32) string {
 	names := [...]string{secHart: "hart", secPLIC: "plic", secUART: "uart", secPower: "power",
-		secVirtio: "virtio", secDTB: "device tree", secRAM: "ram", secDrive: "drive", secEnd: "end"}
+		secVirtio: "virtio", secDTB: "device tree", secRAM: "ram", secDrive: "drive", secEnd: "end", secLeaves: "leaves"}
 	if tag < uint32(len(names)) && names[tag] != "" {
 		return names[tag]
 	}
 	return fmt.Sprintf("#%d", tag)
 }
 
-func (m *Machine) readSections(r io.Reader) error {
+func (m *Machine) readSections(r io.Reader, leaves bool) error {
 	s := &sectionReader{r: r}
 	pages := uint64(len(m.bus.RAM) / pageSize)
 	parts := []struct {
@@ -545,8 +581,14 @@ func (m *Machine) readSections(r io.Reader) error {
 			return fmt.Errorf("section %s: %w", sectionName(p.tag), err)
 		}
 	}
-	if err := m.readRAM(s); err != nil {
+	nonZero, err := m.readRAM(s)
+	if err != nil {
 		return err
+	}
+	if leaves {
+		if err := m.readLeaves(s, nonZero); err != nil {
+			return err
+		}
 	}
 	for i, v := range m.virtio[:len(m.drives)] {
 		if disk, _ := v.Written(); disk == nil {
@@ -569,38 +611,41 @@ func (m *Machine) readSections(r io.Reader) error {
 	return nil
 }
 
-// readRAM reads the RAM section into the machine's zeroed RAM.
-func (m *Machine) readRAM(s *sectionReader) error {
+// readRAM reads the RAM section into the machine's zeroed RAM and returns
+// the numbers of the pages it held, in order.
+func (m *Machine) readRAM(s *sectionReader) ([]uint64, error) {
 	defer runtime.KeepAlive(m)
 	ram := m.bus.RAM
 	pages := uint64(len(ram) / pageSize)
 	bmLen := (pages + 7) / 8
 	n, err := s.next(secRAM, bmLen+pages*pageSize)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	bitmap := make([]byte, bmLen)
 	if _, err := io.ReadFull(s.r, bitmap); err != nil {
-		return fmt.Errorf("section ram: %w", noEOF(err))
+		return nil, fmt.Errorf("section ram: %w", noEOF(err))
 	}
 	var set uint64
 	for i, b := range bitmap {
 		if uint64(i) == bmLen-1 && pages%8 != 0 && b>>(pages%8) != 0 {
-			return errors.New("section ram: the page bitmap marks pages beyond the end of RAM")
+			return nil, errors.New("section ram: the page bitmap marks pages beyond the end of RAM")
 		}
 		set += uint64(bits.OnesCount8(b))
 	}
 	if n != bmLen+set*pageSize {
-		return fmt.Errorf("section ram is %d bytes; its bitmap says %d", n, bmLen+set*pageSize)
+		return nil, fmt.Errorf("section ram is %d bytes; its bitmap says %d", n, bmLen+set*pageSize)
 	}
+	held := make([]uint64, 0, set)
 	for p := range pages {
 		if bitmap[p/8]>>(p%8)&1 != 0 {
 			if _, err := io.ReadFull(s.r, ram[p*pageSize:(p+1)*pageSize]); err != nil {
-				return fmt.Errorf("section ram: page %d: %w", p, noEOF(err))
+				return nil, fmt.Errorf("section ram: page %d: %w", p, noEOF(err))
 			}
+			held = append(held, p)
 		}
 	}
-	return nil
+	return held, nil
 }
 
 // readDrive reads drive i's section and writes its chunks into the disk.

@@ -168,7 +168,7 @@ func FuzzReadSections(f *testing.F) {
 	}
 	blkWrite(f, m, 0, 16, make([]byte, 512))
 	var body bytes.Buffer
-	if err := m.writeSections(&body); err != nil {
+	if err := m.writeSections(&body, true); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(body.Bytes())
@@ -177,10 +177,13 @@ func FuzzReadSections(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := m.readSections(bytes.NewReader(data)); err != nil {
+		if err := m.readSections(bytes.NewReader(data), true); err != nil {
 			return
 		}
 		m.plic.Update()
+		if _, err := m.StateRoot(); err != nil { // with the leaves it adopted, if any
+			t.Fatal(err)
+		}
 		if _, err := m.Run(t.Context(), 1000); err != nil {
 			t.Fatal(err)
 		}

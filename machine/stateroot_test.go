@@ -83,6 +83,24 @@ func TestStateRootResume(t *testing.T) {
 				}
 			}
 
+			// Roots begun beside the guest, waited for only at the end,
+			// are the same roots.
+			async := loadBench(t, prog)
+			var pending []*machine.PendingRoot
+			for i := 1; i <= steps; i++ {
+				runTo(t, async, uint64(i*step))
+				p, err := async.BeginStateRoot()
+				if err != nil {
+					t.Fatal(err)
+				}
+				pending = append(pending, p)
+			}
+			for i, p := range pending {
+				if got := p.Wait(); got != roots[i] {
+					t.Fatalf("root begun at %d: %x, StateRoot %x", (i+1)*step, got.Root, roots[i].Root)
+				}
+			}
+
 			once := loadBench(t, prog)
 			runTo(t, once, steps*step)
 			if got := root(t, once); got != roots[steps-1] {
@@ -103,6 +121,58 @@ func TestStateRootResume(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStateRootLeaves: a machine restored from a snapshot with leaf
+// hashes has its RAM tree at once, and its roots, at the restore and after
+// running on (roots begun beside the guest included), are those of a
+// machine restored from the plain snapshot, which hashes all its RAM.
+func TestStateRootLeaves(t *testing.T) {
+	var prog benchProgram
+	for _, w := range benchWorkloads {
+		if w.name == "memchase" {
+			prog = w.build(t, t.TempDir(), true)
+		}
+	}
+	m := loadBench(t, prog)
+	runTo(t, m, 200_000)
+	var plain, leaves bytes.Buffer
+	if err := m.SaveSnapshot(&plain, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SaveSnapshotWithLeaves(&leaves, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := root(t, m)
+	a, err := machine.RestoreSnapshot(bytes.NewReader(plain.Bytes()), machine.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := machine.RestoreSnapshot(bytes.NewReader(leaves.Bytes()), machine.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.HasRAMTree() || !b.HasRAMTree() {
+		t.Fatalf("RAM trees after restore: plain %v, with leaves %v; want false, true", a.HasRAMTree(), b.HasRAMTree())
+	}
+	var again bytes.Buffer
+	if err := b.SaveSnapshot(&again, nil); err != nil || !bytes.Equal(again.Bytes(), plain.Bytes()) {
+		t.Fatalf("the plain snapshot of the machine restored with leaves differs from the original's (%v)", err)
+	}
+	if ra, rb := root(t, a), root(t, b); ra != want || rb != want {
+		t.Fatalf("roots after restore: from scratch %x, with leaves %x; the saved machine's %x", ra.Root, rb.Root, want.Root)
+	}
+	for _, n := range []uint64{250_000, 300_000} {
+		runTo(t, a, n)
+		runTo(t, b, n)
+		p, err := b.BeginStateRoot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ra, rb := root(t, a), p.Wait(); ra != rb {
+			t.Fatalf("at %d: root %x, restored with leaves %x", n, ra.Root, rb.Root)
+		}
 	}
 }
 

@@ -77,6 +77,7 @@ func newBuildCmd() *cobra.Command {
 		every      uint64
 		translate  bool
 		trCache    string
+		meterEvery time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "build [flags] [DIR] [-- COMMAND...]",
@@ -112,7 +113,9 @@ The recipe (TOML):
 
 Flags override the recipe's fields; a COMMAND after -- replaces its command.
 stdout gets one line per output: its sha256 and path. Progress and the guest
-console go to stderr.
+console go to stderr, with a progress meter while the machine runs (a line
+that rewrites itself on a terminal, a plain line every few seconds
+otherwise; --quiet silences both).
 
 Exit status: 0 built; 1 the command failed; 124 the instruction limit was
 reached; 125 reprovm could not build (bad recipe, missing input, boot
@@ -177,7 +180,7 @@ failure); 130 interrupted.`,
 				TranslateCache:  trDir,
 			}
 			if !quiet {
-				spec.Console = stderr
+				spec.Console, spec.Meter, spec.MeterEvery = stderr, stderr, meterEvery
 			}
 			start := time.Now()
 			b, err := builder.Build(cmd.Context(), spec)
@@ -209,7 +212,8 @@ failure); 130 interrupted.`,
 	fl.StringVar(&ram, "ram", "", "override the recipe's guest RAM `SIZE` (such as 2G)")
 	fl.Uint64Var(&maxInsns, "max-insns", 0, "override the recipe's instruction limit")
 	fl.StringArrayVar(&formats, "stamp-format", nil, "also stamp wasm outputs in `FORMAT`: contractmetav0 (Stellar contract meta) or icp (Internet Computer metadata) (repeatable)")
-	fl.BoolVarP(&quiet, "quiet", "q", false, "do not stream the guest console to stderr")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "do not stream the guest console or the progress meter to stderr")
+	addMeterFlag(cmd, &meterEvery)
 	fl.BoolVar(&noSnapshot, "no-snapshot", false, "boot the image from scratch instead of starting from its ready snapshot (same result, slower)")
 	fl.BoolVar(&translate, "translate", false, "run hot guest code translated to WebAssembly (faster on amd64 and arm64; the same result)")
 	addTranslateCacheFlag(cmd, &trCache)

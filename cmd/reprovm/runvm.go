@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -42,6 +43,7 @@ type vmFlags struct {
 	translateCache           string
 	checkpointEvery          uint64
 	transcript               string
+	meterEvery               time.Duration
 }
 
 // addVMFlags registers the Linux-mode flags on cmd.
@@ -49,7 +51,8 @@ func addVMFlags(cmd *cobra.Command, v *vmFlags) {
 	fl := cmd.Flags()
 	fl.StringArrayVar(&v.drives, "drive", nil, "attach host file `PATH[:ro|:rw]` as the next input drive, mounted at /mnt/N in the guest (read-only unless :rw; repeatable)")
 	fl.StringVar(&v.out, "out", "", "copy the files the command leaves in /out to host `DIR` (must not exist or be empty)")
-	fl.BoolVarP(&v.quiet, "quiet", "q", false, "do not stream the guest console to stderr")
+	fl.BoolVarP(&v.quiet, "quiet", "q", false, "do not stream the guest console or the progress meter to stderr")
+	addMeterFlag(cmd, &v.meterEvery)
 	fl.StringArrayVarP(&v.env, "env", "e", nil, "set `KEY=VALUE` in the command's environment (repeatable)")
 	fl.StringVar(&v.dir, "workdir", "", "the command's working `DIR` in the guest (default /)")
 	fl.StringVar(&v.image, "image", "", "run the command in `IMAGE`: a built-in image name (go, rust-wasm; built on first use), an image CID in the local store, or a directory from reprovm image build (root read-only under a tmpfs overlay, the image's environment)")
@@ -130,6 +133,7 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 	console := &lineEnd{w: cmd.ErrOrStderr()}
 	if !f.vm.quiet {
 		spec.Console, spec.BootConsole = console, console
+		spec.Meter, spec.MeterEvery = cmd.ErrOrStderr(), f.vm.meterEvery
 	}
 	if spec.ReadySnapshot != "" {
 		if _, err := os.Stat(spec.ReadySnapshot); err != nil {

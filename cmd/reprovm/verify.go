@@ -32,6 +32,7 @@ func newVerifyCmd() *cobra.Command {
 		translate  bool
 		trCache    string
 		archive    archiveFlags
+		meterEvery time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "verify [flags] FILE",
@@ -101,7 +102,7 @@ failure); 130 interrupted.`,
 			stderr := cmd.ErrOrStderr()
 			spec := builder.VerifySpec{File: file, SrcDir: src, Inputs: srcs, Fetcher: &images.Fetcher{Progress: stderr}, NoSnapshot: noSnapshot, Translate: translate, TranslateCache: trDir, Progress: stderr}
 			if !quiet {
-				spec.Console = stderr
+				spec.Console, spec.Meter, spec.MeterEvery = stderr, stderr, meterEvery
 			}
 			cleanup, err := archive.apply(cmd, &spec, &in)
 			defer cleanup()
@@ -167,7 +168,8 @@ failure); 130 interrupted.`,
 	fl.StringArrayVar(&expects, "expect", nil, "also compare with `RULE:HASH` (sha256:HEX, icp:HEX, near:BASE58; repeatable)")
 	fl.StringVar(&sha, "expect-sha256", "", "same as --expect sha256:`HEX`")
 	fl.StringVar(&keep, "keep", "", "write the rebuilt file into `DIR`")
-	fl.BoolVarP(&quiet, "quiet", "q", false, "do not stream the guest console to stderr")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "do not stream the guest console or the progress meter to stderr")
+	addMeterFlag(cmd, &meterEvery)
 	fl.BoolVar(&noSnapshot, "no-snapshot", false, "rebuild from a fresh boot of the image instead of its ready snapshot (same result, slower)")
 	fl.BoolVar(&translate, "translate", false, "run hot guest code translated to WebAssembly (faster on amd64 and arm64; the same result)")
 	addTranslateCacheFlag(cmd, &trCache)
