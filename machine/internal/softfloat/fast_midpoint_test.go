@@ -46,10 +46,10 @@ func midpointProduct(r *rand.Rand) (a, b float32) {
 func checkFMA32(t *testing.T, a, b, c float32) (fast bool) {
 	t.Helper()
 	x, y, z := math.Float32bits(a), math.Float32bits(b), math.Float32bits(c)
-	if r, fl, ok := fastMulAdd32(x, y, z); ok {
+	if r, fl, ok := FastMulAdd32(x, y, z); ok {
 		w, wfl := mulAdd[uint32](uint64(x), uint64(y), uint64(z), RNE)
 		if uint64(r) != w || fl != wfl {
-			t.Errorf("fastMulAdd32(%#x, %#x, %#x) = %#x %v, integer path %#x %v", x, y, z, r, fl, w, wfl)
+			t.Errorf("FastMulAdd32(%#x, %#x, %#x) = %#x %v, integer path %#x %v", x, y, z, r, fl, w, wfl)
 		}
 		fast = true
 	}
