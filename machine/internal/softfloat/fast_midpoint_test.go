@@ -1,7 +1,6 @@
 package softfloat
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -105,7 +104,7 @@ func TestFastMulAdd32Midpoints(t *testing.T) {
 	if fastTie == 0 || fastOther == 0 {
 		t.Errorf("fast path answered %d ties and %d others: the cases do not reach it", fastTie, fastOther)
 	}
-	t.Log(fmt.Sprintf("%d cases, fast path answered %d ties, %d others", n, fastTie, fastOther))
+	t.Logf("%d cases, fast path answered %d ties, %d others", n, fastTie, fastOther)
 }
 
 // The hand-made case, for the record: (1+2^-12)² = 1 + 2^-11 + 2^-24 is
