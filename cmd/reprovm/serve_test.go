@@ -15,15 +15,8 @@ import (
 // reprovm add is fetched by reprovm get --gateway from reprovm serve running
 // in another process (on loopback), and arrives byte for byte.
 func TestServeGetTwoProcesses(t *testing.T) {
-	goCmd, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build reprovm")
-	}
+	bin := buildBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "reprovm")
-	if out, err := exec.Command(goCmd, "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	src := filepath.Join(dir, "src")
 	writeTree(t, src)
 	s1, s2 := filepath.Join(dir, "s1"), filepath.Join(dir, "s2")
