@@ -469,6 +469,12 @@ func restore(r io.Reader, cfg Config) (*Machine, error) {
 	}
 	defer zr.Close()
 	if err := m.readSections(zr, format == SnapshotFormat); err != nil {
+		if errors.Is(err, zstd.ErrCRCMismatch) {
+			// zstd checks its checksum at the end of the frame, so the
+			// mismatch surfaces in whatever section comes last (a drive,
+			// usually); it is the whole compressed body that is damaged.
+			return nil, errors.New("the compressed body (every section after the header) is damaged: its zstd checksum does not match; the file was changed or damaged after it was written")
+		}
 		return nil, err
 	}
 	if m.hart.Instret() != info.Instret || m.power.off != info.PoweredOff {

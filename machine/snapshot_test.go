@@ -218,6 +218,14 @@ func TestSnapshotCorrupt(t *testing.T) {
 			}
 		}
 	}
+	// The zstd checksum is the frame's last 4 bytes: the message names the
+	// compressed body and the checksum, not the section being read when
+	// the mismatch surfaced (it once said "section drive 4").
+	badSum := bytes.Clone(snap)
+	badSum[len(badSum)-2] ^= 1
+	if _, err := machine.RestoreSnapshot(bytes.NewReader(badSum), cfg); err == nil || !strings.Contains(err.Error(), "zstd checksum") || strings.Contains(err.Error(), "section") && !strings.Contains(err.Error(), "every section") {
+		t.Errorf("a damaged zstd checksum: %v", err)
+	}
 	withTrailer := append(bytes.Clone(snap), 0)
 	if _, err := machine.RestoreSnapshot(bytes.NewReader(withTrailer), cfg); err == nil {
 		t.Errorf("a snapshot with a trailing byte restored")
