@@ -47,8 +47,10 @@ const DefaultMaxInsns = 10_000_000_000
 const MaxBootInsns = 1_000_000_000_000
 
 // OutputDriveSize is the size of the drive /out is archived onto. It is a
-// sparse temporary file, so its size costs nothing until written.
-const OutputDriveSize = 1 << 30
+// sparse temporary file, so its size costs nothing until written; /out is
+// a tmpfs in guest RAM, so the RAM bounds an output long before the drive
+// does (1 GiB was once too small for a 3 GB output).
+const OutputDriveSize = 64 << 30
 
 // InputDrive is a host file exposed to the guest as a block device in an
 // input slot (/dev/vda for the first), mounted at /mnt/<index> when it
@@ -198,6 +200,11 @@ type Result struct {
 	// InputReads lists, per RunSpec.Inputs entry, the byte ranges of it
 	// that the guest read (RunSpec.RecordReads).
 	InputReads [][]machine.Range
+	// CommandInstret counts the instructions from the ready point to the
+	// end of the command, CopyInstret those from there to power-off (the
+	// copy of /out); both are 0 with an init that does not tell the host
+	// where the command ended (proto.Copying).
+	CommandInstret, CopyInstret uint64
 }
 
 // Error reports a run that did not end with the command's exit status.

@@ -106,3 +106,36 @@ func TestRunFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestRunOutputCopy checks that copying /out is cheap and outside the
+// command's budget: 64 MiB of output costs the init under 2 instructions a
+// byte (it was about 65 when it hashed and wrote through the page cache),
+// the result tells the command's instructions from the copy's, and a
+// budget that the command fits in but the command and the copy together
+// do not still lets the run finish.
+func TestRunOutputCopy(t *testing.T) {
+	const size = 64 << 20
+	spec := RunSpec{Argv: []string{"sh", "-c", "head -c 67108864 /dev/zero > /out/big"}, RAMSize: 512 << 20}
+	res, err := Run(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("command %d instructions, copy of %d bytes %d (%.2f a byte)", res.CommandInstret, size, res.CopyInstret, float64(res.CopyInstret)/size)
+	if res.CommandInstret == 0 || res.CopyInstret == 0 || res.ReadyInstret+res.CommandInstret+res.CopyInstret != res.Instret {
+		t.Fatalf("ready %d + command %d + copy %d != %d instructions", res.ReadyInstret, res.CommandInstret, res.CopyInstret, res.Instret)
+	}
+	if res.CopyInstret > 2*size {
+		t.Errorf("the copy took %d instructions for %d bytes, want at most 2 a byte", res.CopyInstret, size)
+	}
+	if len(res.Files) != 1 || len(res.Files[0].Data) != size {
+		t.Fatalf("got files %d, want /out/big of %d bytes", len(res.Files), size)
+	}
+	spec.MaxInsns = res.CommandInstret + res.CopyInstret/2
+	again, err := Run(context.Background(), spec)
+	if err != nil {
+		t.Fatalf("with --max-insns %d (the command's %d and half the copy's): %v", spec.MaxInsns, res.CommandInstret, err)
+	}
+	if again.Instret != res.Instret {
+		t.Errorf("the budget changed the run: %d instructions, then %d", res.Instret, again.Instret)
+	}
+}

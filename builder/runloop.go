@@ -47,9 +47,13 @@ type runLoop struct {
 	res      *Result
 	readyAt  uint64 // the ready point's instruction count, once attached
 	attached bool   // the job's drives are attached (at or after the ready point)
-	readyHit bool   // the guest just reached the ready point
-	roots    []checkpoint
-	stop     machine.Stop
+	// copyAt is where the command ended and the init began to copy /out
+	// (its copying header, proto.Copying; 0 before, and with an init that
+	// sends none), copyBytes what it said it would copy.
+	copyAt, copyBytes uint64
+	readyHit          bool // the guest just reached the ready point
+	roots             []checkpoint
+	stop              machine.Stop
 }
 
 // checkpoint is a transcript entry whose root may still be being hashed
@@ -95,9 +99,11 @@ func (l *runLoop) start(ctx context.Context) error {
 	var err error
 	switch {
 	case spec.FromSnapshot != "":
-		if l.m, l.readyAt, err = restoreSnapshot(spec.FromSnapshot, l.cfg, l.note, l.attach); err != nil {
+		var p runPhase
+		if l.m, p, err = restoreSnapshot(spec.FromSnapshot, l.cfg, l.note, l.attach); err != nil {
 			return err
 		}
+		l.readyAt, l.copyAt, l.copyBytes = p.readyAt, p.copyAt, p.copyBytes
 		if l.attached {
 			l.console.ready = true
 		}
@@ -128,6 +134,11 @@ func (l *runLoop) start(ctx context.Context) error {
 		l.drives.out.armed = true
 		l.drives.out.onReady = func() { l.readyHit = true; l.m.RequestStop() }
 	}
+	l.drives.out.onCopying = func(n uint64) {
+		if l.attached && l.copyAt == 0 {
+			l.copyAt, l.copyBytes = l.m.Instret(), n
+		}
+	}
 	if spec.DTBOut != "" {
 		if err := WriteFileAtomic(spec.DTBOut, l.m.DeviceTree()); err != nil {
 			return err
@@ -151,10 +162,14 @@ func (l *runLoop) start(ctx context.Context) error {
 }
 
 // end is where the run stops: the boot's bound before the ready point, the
-// command's after it, or the snapshot point.
+// command's after it, the copy's once the command has ended, or the
+// snapshot point.
 func (l *runLoop) end() uint64 {
 	e := uint64(MaxBootInsns)
-	if l.attached {
+	switch {
+	case l.copyAt != 0:
+		e = l.copyAt + min(copyBudget(l.copyBytes), math.MaxUint64-l.copyAt)
+	case l.attached:
 		e = l.readyAt + min(l.maxInsns, math.MaxUint64-l.readyAt)
 	}
 	if l.spec.SnapshotAt != 0 {
@@ -238,13 +253,18 @@ func (l *runLoop) loop(ctx context.Context) error {
 			return fmt.Errorf("run: %w", err)
 		}
 		l.stop = stop
-		if stop.Reason == machine.StopLimit && l.m.Instret() == l.nextCheckpoint() {
-			if err := l.checkpoint(); err != nil {
-				return err
+		if stop.Reason == machine.StopLimit {
+			if l.m.Instret() == l.nextCheckpoint() {
+				if err := l.checkpoint(); err != nil {
+					return err
+				}
 			}
+			// A checkpoint, or the end of the command: the copy's budget
+			// has moved the end on.
 			if l.m.Instret() < l.end() {
 				continue
 			}
+			return nil
 		}
 		if stop.Reason != machine.StopRequested || !l.readyHit || l.attached {
 			return nil
@@ -308,7 +328,14 @@ func (l *runLoop) finish() (*Result, error) {
 	spec, m, res, stop := l.spec, l.m, l.res, l.stop
 	res.Instret, res.InitInstret = m.Instret(), m.FirstUserInstret()
 	res.CompileTime, res.CompileModules = m.TranslateStats().CompileTime, m.TranslateStats().Modules
-	snapNote := runNoteWithPhase(l.note, l.attached, l.readyAt)
+	phase := runPhase{copyAt: l.copyAt, copyBytes: l.copyBytes}
+	if l.attached {
+		phase.readyAt = l.readyAt
+	}
+	snapNote := runNoteWithPhase(l.note, phase)
+	if l.copyAt != 0 {
+		res.CommandInstret, res.CopyInstret = l.copyAt-l.readyAt, m.Instret()-l.copyAt
+	}
 	if stop.Reason == machine.StopLimit && spec.SnapshotAt != 0 && m.Instret() == spec.SnapshotAt {
 		l.console.Flush()
 		if err := saveSnapshot(spec.SaveSnapshot, m, snapNote); err != nil {
@@ -360,6 +387,10 @@ func (l *runLoop) verdict() error {
 		if !l.attached {
 			return l.fail(fmt.Sprintf("the guest did not reach the ready point within %d instructions of boot and the image's warm-up", uint64(MaxBootInsns)))
 		}
+		if l.copyAt != 0 {
+			return l.fail(fmt.Sprintf("the command ended after %d instructions, but the guest init did not finish copying /out (%d bytes of files) within %d instructions",
+				l.copyAt-l.readyAt, l.copyBytes, copyBudget(l.copyBytes)))
+		}
 		return l.fail(fmt.Sprintf("the guest did not power off within %d instructions after the ready point (raise --max-insns if the command needs more)", l.maxInsns))
 	default:
 		return l.fail(fmt.Sprintf("the machine stopped unexpectedly (reason %d, cause %#x, tval %#x, pc %#x)", stop.Reason, stop.Cause, stop.TVal, l.m.PC()))
@@ -368,5 +399,25 @@ func (l *runLoop) verdict() error {
 
 // fail is the Error of a run that did not end with the command's status.
 func (l *runLoop) fail(reason string) error {
-	return &Error{Reason: reason, Console: lastLines(l.m.ConsoleTail(), 20), Instret: l.m.Instret(), Limit: l.stop.Reason == machine.StopLimit}
+	limit := l.stop.Reason == machine.StopLimit && l.copyAt == 0 // the copy's budget is not --max-insns
+	return &Error{Reason: reason, Console: lastLines(l.m.ConsoleTail(), 20), Instret: l.m.Instret(), Limit: limit}
+}
+
+// The copy of /out has its own budget, apart from the command's
+// (--max-insns): copyBase instructions plus copyPerByte for each byte of
+// files the init said it would copy, at most copyMax. The init copies at
+// about 2 instructions a byte (guest/init/output.go); the margin covers a
+// slow guest file system, and only an init that never finishes reaches it.
+const (
+	copyBase    = 1 << 32
+	copyPerByte = 64
+	copyMax     = 1 << 44
+)
+
+// copyBudget is the copy's budget for n bytes of files.
+func copyBudget(n uint64) uint64 {
+	if n > (copyMax-copyBase)/copyPerByte {
+		return copyMax
+	}
+	return copyBase + n*copyPerByte
 }

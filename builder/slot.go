@@ -76,19 +76,27 @@ func (d *slotDisk) Size() int64 { return d.size }
 
 // readyDisk is the output drive: it passes everything to the file and,
 // while armed, calls onReady when the guest init writes its ready header
-// (proto.IsReady) at offset 0.
+// (proto.IsReady) at offset 0, and onCopying when it writes its copying
+// header (proto.IsCopying) there.
 type readyDisk struct {
 	*machine.FileDisk
-	armed   bool
-	onReady func()
+	armed     bool
+	onReady   func()
+	onCopying func(bytes uint64)
 }
 
 // WriteAt implements io.WriterAt.
 func (d *readyDisk) WriteAt(p []byte, off int64) (int, error) {
 	n, err := d.FileDisk.WriteAt(p, off)
-	if d.armed && off == 0 && proto.IsReady(p) {
+	if off != 0 {
+		return n, err
+	}
+	if d.armed && proto.IsReady(p) {
 		d.armed = false
 		d.onReady()
+	}
+	if size, ok := proto.IsCopying(p); ok && d.onCopying != nil {
+		d.onCopying(size)
 	}
 	return n, err
 }

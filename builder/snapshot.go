@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ipfs/go-cid"
 
@@ -57,6 +58,7 @@ const (
 const (
 	phaseBoot = " before-ready"
 	phaseJob  = " after-ready"
+	phaseCopy = " copying"
 )
 
 // bootHash hashes what the machine was booted with.
@@ -82,14 +84,46 @@ func runNote(b *machine.BootConfig, job []byte) []byte {
 	return []byte(runNoteVersion + hex.EncodeToString(bootHash(b, []byte("job"), job)))
 }
 
-// runNoteWithPhase adds the phase to a run's note: before the ready point,
-// or after it, which was at readyAt instructions (the command's budget
-// counts from there).
-func runNoteWithPhase(note []byte, afterReady bool, readyAt uint64) []byte {
-	if afterReady {
-		return fmt.Appendf(slices.Clip(note), "%s@%d", phaseJob, readyAt)
+// runPhase is where in its run a run snapshot was taken: before the ready
+// point (readyAt 0), in the command (the command's budget counts from
+// readyAt), or in the copy of /out (which began at copyAt, with copyBytes
+// to copy; its budget counts from there).
+type runPhase struct {
+	readyAt, copyAt, copyBytes uint64
+}
+
+// runNoteWithPhase adds the phase to a run's note.
+func runNoteWithPhase(note []byte, p runPhase) []byte {
+	switch {
+	case p.readyAt == 0:
+		return append(slices.Clip(note), phaseBoot...)
+	case p.copyAt == 0:
+		return fmt.Appendf(slices.Clip(note), "%s@%d", phaseJob, p.readyAt)
 	}
-	return append(slices.Clip(note), phaseBoot...)
+	return fmt.Appendf(slices.Clip(note), "%s@%d%s@%d:%d", phaseJob, p.readyAt, phaseCopy, p.copyAt, p.copyBytes)
+}
+
+// parsePhase reads what runNoteWithPhase added after phaseJob+"@"; instret
+// is the snapshot's count, which no phase can begin after.
+func parsePhase(after []byte, instret uint64) (runPhase, bool) {
+	var p runPhase
+	ready, copying, isCopy := strings.Cut(string(after), phaseCopy+"@")
+	at, bytes, ok := strings.Cut(copying, ":")
+	var err error
+	if p.readyAt, err = strconv.ParseUint(ready, 10, 64); err != nil || p.readyAt == 0 || p.readyAt > instret {
+		return runPhase{}, false
+	}
+	if !isCopy {
+		return p, true
+	}
+	p.copyAt, err = strconv.ParseUint(at, 10, 64)
+	if err != nil || !ok || p.copyAt <= p.readyAt || p.copyAt > instret {
+		return runPhase{}, false
+	}
+	if p.copyBytes, err = strconv.ParseUint(bytes, 10, 64); err != nil {
+		return runPhase{}, false
+	}
+	return p, true
 }
 
 // readyNote returns the note of the ready snapshot of the boot b with the
@@ -150,39 +184,38 @@ func writeReadyCID(ctx context.Context, path string) error {
 // For a snapshot taken after the ready point it calls attach first, so
 // that the job's drives are there when the snapshot writes back what the
 // guest had written to them.
-func restoreSnapshot(path string, cfg machine.Config, note []byte, attach func()) (*machine.Machine, uint64, error) {
+func restoreSnapshot(path string, cfg machine.Config, note []byte, attach func()) (*machine.Machine, runPhase, error) {
+	var phase runPhase
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, 0, fmt.Errorf("resume: %w", err)
+		return nil, phase, fmt.Errorf("resume: %w", err)
 	}
 	defer f.Close()
 	info, err := machine.ReadSnapshotInfo(bufio.NewReader(f))
 	if err != nil {
-		return nil, 0, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, phase, fmt.Errorf("resume from %s: %w", path, err)
 	}
-	var readyAt uint64
 	after, isAfter := bytes.CutPrefix(info.Note, append(slices.Clip(note), phaseJob+"@"...))
 	switch {
-	case bytes.Equal(info.Note, runNoteWithPhase(note, false, 0)):
+	case bytes.Equal(info.Note, runNoteWithPhase(note, runPhase{})):
 	case isAfter:
-		n, err := strconv.ParseUint(string(after), 10, 64)
-		if err != nil || n == 0 || n > info.Instret {
-			return nil, 0, fmt.Errorf("resume from %s: bad ready point %q in the snapshot's note", path, after)
+		var ok bool
+		if phase, ok = parsePhase(after, info.Instret); !ok {
+			return nil, phase, fmt.Errorf("resume from %s: bad phase %q in the snapshot's note", path, after)
 		}
-		readyAt = n
 		attach()
 	default:
-		return nil, 0, fmt.Errorf("resume from %s: the snapshot was taken of a different run: the command, its environment, "+
+		return nil, phase, fmt.Errorf("resume from %s: the snapshot was taken of a different run: the command, its environment, "+
 			"its inputs' file systems or mounts, the image, the boot files or the kernel command line differ", path)
 	}
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, 0, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, phase, fmt.Errorf("resume from %s: %w", path, err)
 	}
 	m, err := machine.RestoreSnapshot(bufio.NewReaderSize(f, 1<<20), cfg)
 	if err != nil {
-		return nil, 0, fmt.Errorf("resume from %s: %w", path, err)
+		return nil, phase, fmt.Errorf("resume from %s: %w", path, err)
 	}
-	return m, readyAt, nil
+	return m, phase, nil
 }
 
 // restoreReady builds a machine at the ready point from the ready snapshot

@@ -34,8 +34,8 @@ type snapshotRun struct {
 // TestRunSnapshotResume runs a command straight through, saving a snapshot
 // at power-off; then for several instruction counts (in the middle of the
 // kernel's boot, at the first instruction of /init, exactly at the ready
-// point where the host attaches the job, in the middle of the command, and
-// at the end) it runs the same command to that count, saves a
+// point where the host attaches the job, in the middle of the command, in
+// the middle of the copy of /out, and at the end) it runs the same command to that count, saves a
 // snapshot, resumes from it in a fresh machine and runs to the end. The
 // console (before and after the snapshot together), the exit status, the
 // /out files, the writable drive, the instruction counts and the power-off
@@ -101,11 +101,14 @@ func TestRunSnapshotResume(t *testing.T) {
 		{"kernel boot", 100_000_000},
 		{"first instruction of /init", want.InitInstret + 1},
 		{"ready point", want.ReadyInstret},
-		{"command", (want.ReadyInstret + want.Instret) / 2},
+		{"command", want.ReadyInstret + want.CommandInstret/2},
+		{"copy of /out", want.ReadyInstret + want.CommandInstret + want.CopyInstret/2},
 		{"power-off", 0},
 	}
-	if !(points[0].at < want.InitInstret && want.InitInstret < want.ReadyInstret && want.ReadyInstret < points[3].at && points[3].at < want.Instret) {
-		t.Fatalf("the points are not where their names say: /init at %d, ready at %d, the end at %d", want.InitInstret, want.ReadyInstret, want.Instret)
+	if !(points[0].at < want.InitInstret && want.InitInstret < want.ReadyInstret && want.ReadyInstret < points[3].at &&
+		points[3].at < want.ReadyInstret+want.CommandInstret && want.ReadyInstret+want.CommandInstret < points[4].at && points[4].at < want.Instret) {
+		t.Fatalf("the points are not where their names say: /init at %d, ready at %d, the copy at %d, the end at %d",
+			want.InitInstret, want.ReadyInstret, want.ReadyInstret+want.CommandInstret, want.Instret)
 	}
 	for _, p := range points {
 		t.Run(p.name, func(t *testing.T) {
@@ -133,6 +136,9 @@ func TestRunSnapshotResume(t *testing.T) {
 			}
 			if p.at != 0 && p.at < want.ReadyInstret && got.ReadyInstret != want.ReadyInstret {
 				t.Errorf("resumed before the ready point: ready at %d, straight at %d", got.ReadyInstret, want.ReadyInstret)
+			}
+			if p.at != 0 && (got.CommandInstret != want.CommandInstret || got.CopyInstret != want.CopyInstret) {
+				t.Errorf("resumed: command %d and copy %d instructions; straight: %d, %d", got.CommandInstret, got.CopyInstret, want.CommandInstret, want.CopyInstret)
 			}
 			if got.ExitStatus != want.ExitStatus || got.Instret != want.Instret || got.InitInstret != want.InitInstret || got.Paused {
 				t.Errorf("resumed: status %d, %d instructions, init at %d; straight: %d, %d, %d",

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"math"
@@ -45,7 +46,7 @@ func (e *InitError) Error() string {
 // signal N killed it, as a shell reports it. If the init itself failed the
 // error is an *InitError. The drive's bytes are untrusted: every member
 // name, type and mode is checked, and the archive must match the length
-// and SHA-256 in the header.
+// in the header (and, in format 1, its SHA-256).
 func ReadOutput(drive io.ReaderAt) (status int, files []File, err error) {
 	hb := make([]byte, proto.HeaderSize)
 	if n, err := drive.ReadAt(hb, 0); n < len(hb) {
@@ -66,21 +67,30 @@ func ReadOutput(drive io.ReaderAt) (status int, files []File, err error) {
 	if h.ArchiveLen > math.MaxInt64-proto.HeaderSize {
 		return 0, nil, fmt.Errorf("output archive: length %d is out of range", h.ArchiveLen)
 	}
-	sum := sha256.New()
+	// Format 1 carries the archive's SHA-256; format 2 carries zeros there
+	// (see proto.Header).
+	var sum hash.Hash
 	counted := &countReader{r: io.NewSectionReader(drive, proto.HeaderSize, int64(h.ArchiveLen))}
-	files, err = readArchive(io.TeeReader(counted, sum))
+	var r io.Reader = counted
+	if h.Version == 1 {
+		sum = sha256.New()
+		r = io.TeeReader(counted, sum)
+	} else if h.ArchiveSHA256 != [32]byte{} {
+		return 0, nil, fmt.Errorf("output archive: a format %d header with a hash", h.Version)
+	}
+	files, err = readArchive(r)
 	if err != nil {
 		return 0, nil, fmt.Errorf("output archive: %w", err)
 	}
-	// The hash covers the whole archive, including the end-of-archive
-	// blocks the tar reader leaves unread.
-	if _, err := io.Copy(sum, counted); err != nil {
+	// The length (and the hash) cover the whole archive, including the
+	// end-of-archive blocks the tar reader leaves unread.
+	if _, err := io.Copy(io.Discard, r); err != nil {
 		return 0, nil, fmt.Errorf("output archive: %w", err)
 	}
 	if uint64(counted.n) != h.ArchiveLen {
 		return 0, nil, fmt.Errorf("output archive: the drive holds %d of its %d bytes", counted.n, h.ArchiveLen)
 	}
-	if !bytes.Equal(sum.Sum(nil), h.ArchiveSHA256[:]) {
+	if sum != nil && !bytes.Equal(sum.Sum(nil), h.ArchiveSHA256[:]) {
 		return 0, nil, fmt.Errorf("output archive: SHA-256 mismatch")
 	}
 	return status, files, nil

@@ -4,19 +4,24 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/reprovm/reprovm/guest/proto"
 )
 
-// drive lays out an output drive as the init does.
+// drive lays out an output drive as the init does: in h.Version's format
+// (the current one if 0), so with the archive's hash only in format 1.
 func drive(h proto.Header, archive []byte, size int) []byte {
 	h.ArchiveLen = uint64(len(archive))
-	h.ArchiveSHA256 = sha256.Sum256(archive)
+	if h.Version == 1 {
+		h.ArchiveSHA256 = sha256.Sum256(archive)
+	}
 	d := append(h.Marshal(), archive...)
 	if len(d) < size {
 		d = append(d, make([]byte, size-len(d))...)
@@ -46,9 +51,17 @@ func archiveOf(t testing.TB) []byte {
 
 func TestReadOutputRoundTrip(t *testing.T) {
 	arch := archiveOf(t)
-	status, files, err := ReadOutput(bytes.NewReader(drive(proto.Header{State: proto.Exited, Code: 3}, arch, 1<<16)))
+	// The format 1 drive of an image made before format 2 reads the same.
+	status, files, err := ReadOutput(bytes.NewReader(drive(proto.Header{Version: 1, State: proto.Exited, Code: 3}, arch, 1<<16)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	status2, files2, err := ReadOutput(bytes.NewReader(drive(proto.Header{State: proto.Exited, Code: 3}, arch, 1<<16)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status2 != status || !reflect.DeepEqual(files2, files) {
+		t.Errorf("format 2 reads %d %+v, format 1 %d %+v", status2, files2, status, files)
 	}
 	if status != 3 {
 		t.Errorf("status %d, want 3", status)
@@ -115,26 +128,45 @@ func TestReadOutputStatus(t *testing.T) {
 }
 
 func TestReadOutputRejects(t *testing.T) {
+	for _, v := range []uint32{1, proto.FormatVersion} {
+		t.Run(fmt.Sprintf("format %d", v), func(t *testing.T) { testReadOutputRejects(t, v) })
+	}
+}
+
+func testReadOutputRejects(t *testing.T, version uint32) {
 	arch := archiveOf(t)
-	good := drive(proto.Header{State: proto.Exited}, arch, 0)
+	good := drive(proto.Header{Version: version, State: proto.Exited}, arch, 0)
 	corrupt := func(f func(d []byte) []byte) []byte { return f(bytes.Clone(good)) }
-	for _, tc := range []struct {
+	cases := []struct {
 		name  string
 		drive []byte
 	}{
 		{"blank", make([]byte, 4096)},
 		{"short", good[:100]},
 		{"truncated archive", good[:len(good)-600]},
-		{"flipped archive byte", corrupt(func(d []byte) []byte { d[proto.HeaderSize+600] ^= 1; return d })},
 		{"bad magic", corrupt(func(d []byte) []byte { d[0] = 'X'; return d })},
 		{"bad version", corrupt(func(d []byte) []byte { d[12] = 9; return d })},
 		{"bad state", corrupt(func(d []byte) []byte { d[16] = 9; return d })},
-		{"exit status out of range", drive(proto.Header{State: proto.Exited, Code: 256}, arch, 0)},
+		{"exit status out of range", drive(proto.Header{Version: version, State: proto.Exited, Code: 256}, arch, 0)},
 		{"huge length", corrupt(func(d []byte) []byte {
 			copy(d[24:32], []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff})
 			return d
 		})},
-	} {
+		{"copy not finished", drive(proto.Header{Version: version, State: proto.Copying}, arch, 0)},
+	}
+	if version == 1 {
+		// Only format 1 carries a hash that finds a changed data byte.
+		cases = append(cases, struct {
+			name  string
+			drive []byte
+		}{"flipped archive byte", corrupt(func(d []byte) []byte { d[proto.HeaderSize+600] ^= 1; return d })})
+	} else {
+		cases = append(cases, struct {
+			name  string
+			drive []byte
+		}{"a hash in format 2", corrupt(func(d []byte) []byte { d[40] = 1; return d })})
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, _, err := ReadOutput(bytes.NewReader(tc.drive)); err == nil {
 				t.Error("ReadOutput accepted it")

@@ -31,8 +31,8 @@ var builtinLocks embed.FS
 // entry deliberately, with whatever changed the image; TestBuiltinCIDs
 // builds each image and fails on a stale entry.
 var builtinCIDs = map[string]string{
-	"go":        "bafybeigbm6gcywpghkypd3gadvwg6ye5ooke2zw3gspgegroockgb5wbai",
-	"rust-wasm": "bafybeiak3pfcvid33zbjrfj7a2svkgbdf4bzldhoiwqvk457txpupopymm",
+	"go":        "bafybeihcbadkluh7p7p7nhlngwlnskjtjgy5fiplj4ox24io2gr2xlzqt4",
+	"rust-wasm": "bafybeibnmeyyo4oq2jagxyi44r77ljunh6edlbaafsjosxyjj6secgd3hm",
 }
 
 // BuiltinCID returns the CID the built-in image name builds to, and false

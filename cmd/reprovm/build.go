@@ -191,8 +191,8 @@ failure); 130 interrupted.`,
 				return fail(err)
 			}
 			res := b.Run
-			fmt.Fprintf(stderr, "reprovm: built in %.1fs: %d guest instructions (%d to /init, %d to the ready point%s); ran %d in %.1fs of machine time, %.1f MIPS\n",
-				time.Since(start).Seconds(), res.Instret, res.InitInstret, res.ReadyInstret, readyFrom(res),
+			fmt.Fprintf(stderr, "reprovm: built in %.1fs: %d guest instructions (%d to /init, %d to the ready point%s%s); ran %d in %.1fs of machine time, %.1f MIPS\n",
+				time.Since(start).Seconds(), res.Instret, res.InitInstret, res.ReadyInstret, readyFrom(res), copySplit(res),
 				res.Instret-res.StartInstret, res.Wall.Seconds(), mips(res.Instret-res.StartInstret, res.Wall))
 			for _, o := range b.Outputs {
 				sum := sha256.Sum256(o.Data)
@@ -316,6 +316,16 @@ func writeBuilt(dir string, b *builder.Built) error {
 // readyFrom says where a build's machine started: from the image's ready
 // snapshot (the instructions before the ready point were not run now) or
 // from a boot.
+// copySplit says how many of a run's instructions were the command's and
+// how many the copy of /out's (outside the command's --max-insns), when
+// the guest init told the host.
+func copySplit(res *builder.Result) string {
+	if res.CopyInstret == 0 {
+		return ""
+	}
+	return fmt.Sprintf("; the command %d, copying /out %d", res.CommandInstret, res.CopyInstret)
+}
+
 func readyFrom(res *builder.Result) string {
 	switch {
 	case res.FromReady:

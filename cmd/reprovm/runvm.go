@@ -172,8 +172,8 @@ func runVM(cmd *cobra.Command, f runFlags, argv []string) error {
 			res.Instret, resumed, f.vm.saveSnapshot, res.Wall.Seconds(), mips(ran, res.Wall))
 		return nil
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: exit status %d; retired %d instructions%s in %.3fs (%.1f MIPS)\n",
-		res.ExitStatus, res.Instret, resumed, res.Wall.Seconds(), mips(ran, res.Wall))
+	fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: exit status %d; retired %d instructions%s%s in %.3fs (%.1f MIPS)\n",
+		res.ExitStatus, res.Instret, resumed, copySplit(res), res.Wall.Seconds(), mips(ran, res.Wall))
 	if f.vm.saveSnapshot != "" {
 		fmt.Fprintf(cmd.ErrOrStderr(), "reprovm: snapshot at power-off written to %s\n", f.vm.saveSnapshot)
 	}

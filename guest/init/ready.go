@@ -18,24 +18,17 @@ const (
 )
 
 // signalReady writes a Ready header at offset 0 of the output drive,
-// bypassing the page cache (O_DIRECT from a page-aligned buffer), so that
-// the device sees the write inside this call: the host stops the machine
-// there (the ready point, see proto.Boot) and attaches the job.
+// bypassing the page cache (O_DIRECT), so that the device sees the write
+// inside this call: the host stops the machine there (the ready point, see
+// proto.Boot) and attaches the job.
 func signalReady(out string) error {
-	f, err := os.OpenFile(out, os.O_WRONLY|syscall.O_DIRECT|syscall.O_SYNC, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	// An anonymous mapping is page-aligned, as O_DIRECT requires.
-	buf, err := syscall.Mmap(-1, 0, 4096, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
+	d, err := openDirect(out)
 	if err != nil {
 		return fmt.Errorf("ready: %w", err)
 	}
-	defer syscall.Munmap(buf)
-	copy(buf, (&proto.Header{State: proto.Ready}).Marshal())
-	if _, err := f.WriteAt(buf[:proto.HeaderSize], 0); err != nil {
-		return fmt.Errorf("ready: write %s: %w", out, err)
+	defer d.close()
+	if err := d.writeHeader(&proto.Header{State: proto.Ready}); err != nil {
+		return fmt.Errorf("ready: %w", err)
 	}
 	return nil
 }

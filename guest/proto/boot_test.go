@@ -99,6 +99,34 @@ func TestIsReady(t *testing.T) {
 	}
 }
 
+// TestIsCopying: the copying header carries the bytes to copy, exists only
+// from format 2, and left on a drive it reads as an unfinished copy. The
+// ready header of either format is still the ready signal.
+func TestIsCopying(t *testing.T) {
+	h := (&Header{State: Copying, ArchiveLen: 12345}).Marshal()
+	if n, ok := IsCopying(h); !ok || n != 12345 {
+		t.Errorf("IsCopying(copying header) = %d, %v", n, ok)
+	}
+	if _, err := ParseHeader(h); err == nil || !strings.Contains(err.Error(), "did not finish archiving") {
+		t.Errorf("ParseHeader(copying): %v", err)
+	}
+	v1 := (&Header{Version: 1, State: Copying}).Marshal()
+	if _, err := ParseHeader(v1); err == nil || !strings.Contains(err.Error(), "unknown state") {
+		t.Errorf("ParseHeader(format 1 copying): %v", err)
+	}
+	for _, b := range [][]byte{(&Header{State: Ready}).Marshal(), (&Header{State: Exited}).Marshal(), make([]byte, HeaderSize), h[:HeaderSize-1]} {
+		if _, ok := IsCopying(b); ok {
+			t.Errorf("IsCopying(%q...) = true", b[:24])
+		}
+	}
+	if !IsReady((&Header{Version: 1, State: Ready}).Marshal()) {
+		t.Error("a format 1 ready header is not IsReady")
+	}
+	if IsReady((&Header{Version: FormatVersion + 1, State: Ready}).Marshal()) {
+		t.Error("a ready header of an unknown format is IsReady")
+	}
+}
+
 func FuzzReadJobDrive(f *testing.F) {
 	data, _ := EncodeJobDrive(&Job{Argv: []string{"true"}, Inputs: []Input{{Mount: "/src"}}})
 	f.Add(data)

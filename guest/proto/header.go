@@ -14,15 +14,27 @@ import (
 //
 //	offset size
 //	0      12   magic "REPROVM-OUT\x00"
-//	12     4    format version, 1
+//	12     4    format version, 1 or 2
 //	16     4    state: 1 exited, 2 killed by a signal, 3 init failed,
-//	            4 ready (the init's signal at the ready point, see Boot)
+//	            4 ready (the init's signal at the ready point, see Boot),
+//	            5 copying (format 2: the command has ended, /out is being
+//	            archived)
 //	20     4    code: exit status (0-255), signal number, or the failed
 //	            init stage (see Stage)
-//	24     8    archive length in bytes
-//	32     32   SHA-256 of the archive
+//	24     8    archive length in bytes; in a copying header, the bytes of
+//	            regular files in /out
+//	32     32   format 1: SHA-256 of the archive; format 2: zero
 //	64     256  message: UTF-8, NUL-padded; why the init failed
 //	320    192  zero
+//
+// Format 2 (this init) drops the guest's hash of the archive: it cost
+// about 36 guest instructions per output byte, more than half of the copy,
+// and protects nothing the host does not check itself (the header is the
+// commit record, the length is exact, and the host hashes every output
+// when it reads it). It adds the copying header, written the moment the
+// command ends, so that the host can tell the command's instructions from
+// the copy's. Headers of format 1 (the init of images made before) are
+// still read, and their hash checked.
 //
 // The archive is a tar stream (POSIX ustar, with PAX records only for
 // names or link targets too long for ustar) whose members are sorted by
@@ -33,7 +45,7 @@ import (
 const (
 	HeaderSize    = 512
 	Magic         = "REPROVM-OUT\x00"
-	FormatVersion = 1
+	FormatVersion = 2
 	maxMessage    = 256
 )
 
@@ -47,14 +59,39 @@ const (
 	// Ready is the header the init writes at the ready point (see [Boot]);
 	// left on the drive, it means the init never finished the job.
 	Ready State = 4
+	// Copying is the header the init writes when the command has ended,
+	// before it archives /out (format 2); ArchiveLen holds the bytes of
+	// the regular files there. Left on the drive, it means the copy never
+	// finished.
+	Copying State = 5
 )
 
 // IsReady reports whether b, the data of a write at offset 0 of the
 // output drive, is the init's ready signal.
 func IsReady(b []byte) bool {
-	return len(b) >= HeaderSize && string(b[:len(Magic)]) == Magic &&
-		binary.LittleEndian.Uint32(b[12:]) == FormatVersion &&
-		binary.LittleEndian.Uint32(b[16:]) == uint32(Ready)
+	return signal(b) == Ready
+}
+
+// IsCopying reports whether b, the data of a write at offset 0 of the
+// output drive, is the init's signal that the command has ended, and
+// how many bytes of files it is about to archive.
+func IsCopying(b []byte) (size uint64, ok bool) {
+	if signal(b) != Copying {
+		return 0, false
+	}
+	return binary.LittleEndian.Uint64(b[24:]), true
+}
+
+// signal returns the state of b if it is a header of a known format
+// version, and 0 otherwise.
+func signal(b []byte) State {
+	if len(b) < HeaderSize || string(b[:len(Magic)]) != Magic {
+		return 0
+	}
+	if v := binary.LittleEndian.Uint32(b[12:]); v < 1 || v > FormatVersion {
+		return 0
+	}
+	return State(binary.LittleEndian.Uint32(b[16:]))
 }
 
 // Stage names the step of the init that failed.
@@ -95,6 +132,9 @@ func (s Stage) String() string {
 
 // Header is the output drive's header block.
 type Header struct {
+	// Version is the format version: Marshal writes FormatVersion,
+	// ParseHeader reports what the drive holds.
+	Version       uint32
 	State         State
 	Code          int32
 	ArchiveLen    uint64
@@ -102,12 +142,16 @@ type Header struct {
 	Message       string
 }
 
-// Marshal encodes h; a message longer than the field is cut at a UTF-8
-// boundary.
+// Marshal encodes h in its Version (FormatVersion if 0); a message longer
+// than the field is cut at a UTF-8 boundary.
 func (h *Header) Marshal() []byte {
 	b := make([]byte, HeaderSize)
 	copy(b, Magic)
-	binary.LittleEndian.PutUint32(b[12:], FormatVersion)
+	v := h.Version
+	if v == 0 {
+		v = FormatVersion
+	}
+	binary.LittleEndian.PutUint32(b[12:], v)
 	binary.LittleEndian.PutUint32(b[16:], uint32(h.State))
 	binary.LittleEndian.PutUint32(b[20:], uint32(h.Code))
 	binary.LittleEndian.PutUint64(b[24:], h.ArchiveLen)
@@ -131,10 +175,12 @@ func ParseHeader(b []byte) (*Header, error) {
 		}
 		return nil, fmt.Errorf("output header: bad magic %q", b[:len(Magic)])
 	}
-	if v := binary.LittleEndian.Uint32(b[12:]); v != FormatVersion {
-		return nil, fmt.Errorf("output header: format version %d, want %d", v, FormatVersion)
+	v := binary.LittleEndian.Uint32(b[12:])
+	if v < 1 || v > FormatVersion {
+		return nil, fmt.Errorf("output header: format version %d, want 1 to %d", v, FormatVersion)
 	}
 	h := &Header{
+		Version:    v,
 		State:      State(binary.LittleEndian.Uint32(b[16:])),
 		Code:       int32(binary.LittleEndian.Uint32(b[20:])),
 		ArchiveLen: binary.LittleEndian.Uint64(b[24:]),
@@ -160,6 +206,11 @@ func ParseHeader(b []byte) (*Header, error) {
 	case InitFailed:
 	case Ready:
 		return nil, fmt.Errorf("output header: the guest init reached the ready point but did not finish the job")
+	case Copying:
+		if v < 2 {
+			return nil, fmt.Errorf("output header: unknown state %d", h.State)
+		}
+		return nil, fmt.Errorf("output header: the command ended but the guest init did not finish archiving /out")
 	default:
 		return nil, fmt.Errorf("output header: unknown state %d", h.State)
 	}
