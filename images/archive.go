@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/ulikunitz/xz"
+
+	"github.com/reprovm/reprovm/internal/scratch"
 )
 
 // maxInRelease bounds the InRelease download; trixie's is about 150 kB.
@@ -223,7 +225,10 @@ func writeFileAtomic(name string, data []byte) (err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+"-*.part")
+	if _, err := scratch.RemoveStale(dir, "."+filepath.Base(name)+"-"); err != nil {
+		return err
+	}
+	tmp, err := scratch.CreateTemp(dir, "."+filepath.Base(name)+"-")
 	if err != nil {
 		return err
 	}

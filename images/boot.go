@@ -11,6 +11,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+
+	"github.com/reprovm/reprovm/internal/scratch"
 )
 
 // KernelRelease is the pinned kernel's release string (uname -r), which
@@ -161,11 +163,16 @@ func (f *Fetcher) BootKernel(ctx context.Context, kernel Package) (*BootFiles, e
 	if err := os.MkdirAll(bootDir, 0o755); err != nil {
 		return nil, fmt.Errorf("boot files: %w", err)
 	}
-	tmp, err := os.MkdirTemp(bootDir, ".tmp-")
+	// What a killed process left half extracted.
+	if _, err := scratch.RemoveStale(bootDir, ".tmp-"); err != nil {
+		return nil, fmt.Errorf("boot files: %w", err)
+	}
+	td, err := scratch.MkdirTemp(bootDir, ".tmp-")
 	if err != nil {
 		return nil, fmt.Errorf("boot files: %w", err)
 	}
-	defer os.RemoveAll(tmp) // a no-op once renamed
+	defer td.RemoveAll() // a no-op once renamed, but for the lock
+	tmp := td.Path
 	for _, part := range parts {
 		deb, err := f.Fetch(ctx, part.pkg)
 		if err != nil {

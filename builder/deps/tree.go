@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/reprovm/reprovm/internal/scratch"
 )
 
 // epoch is the modification time of every file and directory of a
@@ -25,8 +27,9 @@ var epoch = time.Unix(0, 0)
 // within one filesystem, and the destination either does not exist or
 // holds a complete tree.
 type staging struct {
-	dir string // the private directory
-	out string // where the tree is published
+	dir  string // the private directory
+	out  string // where the tree is published
+	held *scratch.Dir
 }
 
 // newStaging checks that out does not exist yet and creates the private
@@ -46,11 +49,17 @@ func newStaging(out string) (*staging, error) {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("deps: check output directory: %w", err)
 	}
-	dir, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".tmp-")
+	// What a killed run left (read-only module directories included:
+	// scratch makes them writable to remove them).
+	prefix := "." + filepath.Base(out) + ".tmp-"
+	if _, err := scratch.RemoveStale(filepath.Dir(out), prefix); err != nil {
+		return nil, fmt.Errorf("deps: remove stale staging directories: %w", err)
+	}
+	held, err := scratch.MkdirTemp(filepath.Dir(out), prefix)
 	if err != nil {
 		return nil, fmt.Errorf("deps: create staging directory: %w", err)
 	}
-	return &staging{dir: dir, out: out}, nil
+	return &staging{dir: held.Path, out: out, held: held}, nil
 }
 
 // path returns a path inside the staging directory.
@@ -75,6 +84,7 @@ func (s *staging) publish(tree string) error {
 
 // cleanup removes the staging directory and everything left in it.
 func (s *staging) cleanup() {
+	defer s.held.Release()
 	if err := os.RemoveAll(s.dir); err == nil {
 		return
 	}

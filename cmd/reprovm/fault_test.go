@@ -35,7 +35,7 @@ func buildBinary(t *testing.T) string {
 }
 
 // debrisIn lists the temporary entries under dirs: anything the scratch
-// package names, and the names reprovm used before it.
+// package names, and the names of temporary files made without it.
 func debrisIn(t *testing.T, dirs ...string) []string {
 	t.Helper()
 	var found []string
@@ -45,7 +45,8 @@ func debrisIn(t *testing.T, dirs ...string) []string {
 				return nil
 			}
 			n := e.Name()
-			if strings.HasSuffix(n, scratch.Suffix) || strings.HasPrefix(n, ".tmp-") || strings.HasPrefix(n, ".reprovm-get-") {
+			if strings.HasSuffix(n, scratch.Suffix) || strings.HasPrefix(n, ".tmp-") || strings.HasPrefix(n, ".reprovm-get-") ||
+				strings.HasSuffix(n, ".part") || (n != ".tmp" && strings.HasSuffix(n, ".tmp")) {
 				found = append(found, p)
 			}
 			return nil

@@ -59,7 +59,7 @@ checked against. Index files are cached under the user cache directory.`,
 }
 
 func newImageBuildCmd() *cobra.Command {
-	var out string
+	var out, mirror string
 	cmd := &cobra.Command{
 		Use:   "build LOCK -o DIR",
 		Short: "Build the image of a lock file: a read-only EROFS root filesystem and its manifest",
@@ -71,9 +71,13 @@ without running maintainer scripts, applies the documented fix-ups (merged
 /usr links, root in /etc/passwd and /etc/group, /tmp, busybox links, the CA
 bundle) and writes DIR/root.erofs and DIR/manifest.json. Every timestamp is
 the lock's InRelease date and every owner and mode comes from the packages,
-so the same lock gives the same bytes on every host. DIR must not exist.
+so the same lock gives the same bytes on every host. DIR must not exist;
+the image is written beside it and renamed into place, so an interrupted
+build leaves no half-written DIR (and the next build removes what it left).
 
 Run a command in the image with: reprovm run --image DIR -- COMMAND`,
+		Example: `  reprovm image build images/specs/go.lock.json -o go-image
+  reprovm image build --mirror http://mirror.example/debian my.lock.json -o my-image`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -84,7 +88,7 @@ Run a command in the image with: reprovm run --image DIR -- COMMAND`,
 				return fmt.Errorf("image build: %w", err)
 			}
 			start := time.Now()
-			f := &images.Fetcher{Progress: cmd.ErrOrStderr()}
+			f := &images.Fetcher{Mirror: mirror, Progress: cmd.ErrOrStderr()}
 			m, err := f.BuildImage(cmd.Context(), lock, out)
 			if err != nil {
 				return err
@@ -98,6 +102,7 @@ Run a command in the image with: reprovm run --image DIR -- COMMAND`,
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "write the image to `DIR` (must not exist)")
+	cmd.Flags().StringVar(&mirror, "mirror", images.DefaultMirror, "Debian archive `URL` the .deb files are fetched from (each is checked against the lock's SHA-256)")
 	return cmd
 }
 

@@ -138,10 +138,26 @@ func removeIfStale(p string) (Stale, bool) {
 		return Stale{}, false // its owner is alive
 	}
 	size := treeSize(p)
-	if err := os.RemoveAll(p); err != nil {
+	if err := removeTree(p); err != nil {
 		return Stale{}, false
 	}
 	return Stale{Path: p, Bytes: size}, true
+}
+
+// removeTree removes p and everything below it, making read-only
+// directories (a Go module cache extracted into a staging directory, say)
+// writable first if they stop it.
+func removeTree(p string) error {
+	if err := os.RemoveAll(p); err == nil {
+		return nil
+	}
+	filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() {
+			os.Chmod(q, 0o755)
+		}
+		return nil
+	})
+	return os.RemoveAll(p)
 }
 
 // treeSize adds up the sizes of the regular files at or below p.

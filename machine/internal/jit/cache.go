@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/tetratelabs/wazero"
+
+	"github.com/reprovm/reprovm/internal/scratch"
 )
 
 // Cache is the persistent translation cache: wazero's on-disk compilation
@@ -199,7 +201,11 @@ func (c *Cache) Seal() (int, error) {
 // writeAtomic writes data to p by a temp file in the same directory and a
 // rename, so that a reader sees the old file, the new one, or none.
 func writeAtomic(p string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(p), filepath.Base(p)+".*.tmp")
+	prefix := filepath.Base(p) + "."
+	if _, err := scratch.RemoveStale(filepath.Dir(p), prefix); err != nil {
+		return err
+	}
+	f, err := scratch.CreateTemp(filepath.Dir(p), prefix)
 	if err != nil {
 		return err
 	}
