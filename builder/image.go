@@ -80,7 +80,7 @@ func ResolveImage(ctx context.Context, ref string, src Sources, f *images.Fetche
 		return d, c, nil
 	}
 	tried = append(tried, "the built-in images ("+strings.Join(images.Builtin(), ", ")+")")
-	return "", cid.Undef, fmt.Errorf("image %s: not found; looked in %s (fetch it with reprovm get %s --gateway URL, or import a CAR with reprovm car import)", c, strings.Join(tried, ", "), c)
+	return "", cid.Undef, fmt.Errorf("image %s: not found; looked in %s (fetch it with reprovm get %s --gateway URL, import the build's archive with reprovm archive import, or import a CAR with reprovm car import)", c, strings.Join(tried, ", "), c)
 }
 
 // builtinImage builds (once) the built-in image name and returns its
