@@ -3,11 +3,14 @@ package ipfsfetch
 import (
 	"bytes"
 	"context"
-	blocks "github.com/ipfs/go-block-format"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	blocks "github.com/ipfs/go-block-format"
+
+	"github.com/reprovm/reprovm/internal/testtree"
 
 	"github.com/ipfs/go-cid"
 	car "github.com/ipld/go-car/v2"
@@ -51,7 +54,7 @@ func TestCARRoundTrip(t *testing.T) {
 			if err := dst.Materialise(ctx, root, out); err != nil {
 				t.Fatal(err)
 			}
-			if got, want := digest(t, out), digest(t, dir); got != want {
+			if got, want := testtree.Digest(t, out), testtree.Digest(t, dir); got != want {
 				t.Errorf("tree after CAR round trip:\n%s\nwant:\n%s", got, want)
 			}
 			// The archive of one DAG is the same bytes every time.

@@ -13,6 +13,8 @@ import (
 
 	blocks "github.com/ipfs/go-block-format"
 
+	"github.com/reprovm/reprovm/internal/testtree"
+
 	"github.com/ipfs/go-cid"
 )
 
@@ -78,7 +80,7 @@ func TestFetchFromGateway(t *testing.T) {
 	if err := dst.Materialise(ctx, root, out); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := digest(t, out), digest(t, dir); got != want {
+	if got, want := testtree.Digest(t, out), testtree.Digest(t, dir); got != want {
 		t.Errorf("fetched tree:\n%s\nwant:\n%s", got, want)
 	}
 	// Everything is stored now: a second fetch asks nothing.

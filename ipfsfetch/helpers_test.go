@@ -2,9 +2,6 @@ package ipfsfetch
 
 import (
 	"context"
-	"crypto/sha256"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -63,50 +60,6 @@ func (sp spec) paths() []string {
 	}
 	sort.Strings(ps)
 	return ps
-}
-
-// digest describes the tree at dir: every entry's path, type, permission
-// class (executable or not), symlink target and content hash, in order.
-func digest(t testing.TB, dir string) string {
-	t.Helper()
-	var b strings.Builder
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		switch {
-		case fi.Mode()&os.ModeSymlink != 0:
-			target, err := os.Readlink(p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(&b, "%s link %s\n", rel, target)
-		case fi.IsDir():
-			fmt.Fprintf(&b, "%s dir\n", rel)
-		default:
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			h := sha256.New()
-			_, err = io.Copy(h, f)
-			f.Close()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(&b, "%s file %v %x\n", rel, fi.Mode()&0o100 != 0, h.Sum(nil))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
 }
 
 func mustImport(t testing.TB, s *Store, p string, opts ImportOptions) cid.Cid {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/ipfs/go-cid"
 	mh "github.com/multiformats/go-multihash"
+
+	"github.com/reprovm/reprovm/internal/testtree"
 )
 
 // fixedTree is the tree whose CID TestImportGolden pins.
@@ -133,12 +135,12 @@ func TestImportRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			if name == "tree" {
-				if got, want := digest(t, out), digest(t, src); got != want {
+				if got, want := testtree.Digest(t, out), testtree.Digest(t, src); got != want {
 					t.Errorf("materialised tree differs:\n%s\nwant:\n%s", got, want)
 				}
 				return
 			}
-			if got, want := digest(t, out), digest(t, src); got != want {
+			if got, want := testtree.Digest(t, out), testtree.Digest(t, src); got != want {
 				t.Errorf("materialised %s differs:\n%s\nwant:\n%s", name, got, want)
 			}
 		})

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reprovm/reprovm/internal/scratch"
+	"github.com/reprovm/reprovm/internal/testtree"
 	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
@@ -102,7 +103,7 @@ func TestGetSurvivesKill(t *testing.T) {
 	if err := os.MkdirAll(outs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	want := treeDigest(t, src)
+	want := testtree.Digest(t, src)
 	get := func(dst string) *exec.Cmd {
 		return exec.Command(bin, "get", "--store", s2, "--gateway", gw.URL, root, "-o", dst)
 	}
@@ -128,7 +129,7 @@ func TestGetSurvivesKill(t *testing.T) {
 		if out, err := get(dst).CombinedOutput(); err != nil {
 			t.Fatalf("round %d: get after a kill: %v\n%s", i, err, out)
 		}
-		if got := treeDigest(t, dst); got != want {
+		if got := testtree.Digest(t, dst); got != want {
 			t.Fatalf("round %d: the tree fetched after a kill differs", i)
 		}
 		os.RemoveAll(dst)

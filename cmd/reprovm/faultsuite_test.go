@@ -19,6 +19,7 @@ import (
 
 	"github.com/reprovm/reprovm/images"
 	"github.com/reprovm/reprovm/internal/scratch"
+	"github.com/reprovm/reprovm/internal/testtree"
 )
 
 // killRounds is the fault-injection loop: faultKills times, it starts the
@@ -195,7 +196,7 @@ func TestImageBuildSurvivesKill(t *testing.T) {
 	begin := time.Now()
 	mustRun(t, "first image build", build())
 	full := time.Since(begin)
-	want := treeDigest(t, img)
+	want := testtree.Digest(t, img)
 	rng := rand.New(rand.NewPCG(7, 8))
 	killed := killRounds(t, rng, full, func(i int) *exec.Cmd {
 		os.RemoveAll(img)
@@ -207,7 +208,7 @@ func TestImageBuildSurvivesKill(t *testing.T) {
 	}, func(i int) {
 		os.RemoveAll(img) // a kill after the rename leaves a complete image
 		mustRun(t, fmt.Sprintf("round %d: image build after a kill", i), build())
-		if treeDigest(t, img) != want {
+		if testtree.Digest(t, img) != want {
 			t.Fatalf("round %d: the image built after a kill differs", i)
 		}
 	})

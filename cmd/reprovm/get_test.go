@@ -1,15 +1,13 @@
 package main
 
 import (
-	"crypto/sha256"
-	"fmt"
-	"io/fs"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/reprovm/reprovm/internal/testtree"
 	"github.com/reprovm/reprovm/ipfsfetch"
 )
 
@@ -42,41 +40,6 @@ func writeTree(t *testing.T, dir string) {
 	}
 }
 
-// treeDigest lists every entry of the tree at dir with its type, executable
-// bit, content hash or symlink target.
-func treeDigest(t *testing.T, dir string) string {
-	t.Helper()
-	var b strings.Builder
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		fi, err := os.Lstat(p)
-		if err != nil {
-			return err
-		}
-		switch {
-		case fi.Mode()&fs.ModeSymlink != 0:
-			target, _ := os.Readlink(p)
-			fmt.Fprintf(&b, "%s -> %s\n", rel, target)
-		case fi.IsDir():
-			fmt.Fprintf(&b, "%s/\n", rel)
-		default:
-			data, err := os.ReadFile(p)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(&b, "%s %v %x\n", rel, fi.Mode()&0o100 != 0, sha256.Sum256(data))
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
-}
-
 // TestGetGatewaysEnv fetches through REPROVM_GATEWAYS from a gateway serving
 // another store, then checks that a failed get leaves nothing behind.
 func TestGetGatewaysEnv(t *testing.T) {
@@ -107,7 +70,7 @@ func TestGetGatewaysEnv(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("get: exit %d\n%s", r.code, r.stderr)
 	}
-	if got, want := treeDigest(t, out), treeDigest(t, src); got != want {
+	if got, want := testtree.Digest(t, out), testtree.Digest(t, src); got != want {
 		t.Errorf("fetched tree:\n%s\nwant:\n%s", got, want)
 	}
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/reprovm/reprovm/internal/testtree"
 )
 
 // TestServeGetTwoProcesses is the acceptance test: a CID printed by
@@ -54,7 +56,7 @@ func TestServeGetTwoProcesses(t *testing.T) {
 	if out, err := get.CombinedOutput(); err != nil {
 		t.Fatalf("reprovm get: %v\n%s", err, out)
 	}
-	if got, want := treeDigest(t, dst), treeDigest(t, src); got != want {
+	if got, want := testtree.Digest(t, dst), testtree.Digest(t, src); got != want {
 		t.Errorf("fetched tree:\n%s\nwant:\n%s", got, want)
 	}
 }
