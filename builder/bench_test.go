@@ -64,16 +64,12 @@ func BenchmarkBoot(b *testing.B) {
 			if err := os.WriteFile(outImg, make([]byte, 64<<20), 0o644); err != nil {
 				b.Fatal(err)
 			}
-			args := append([]string{"-machine", "virt", "-smp", "1", "-m", "2G"}, icount...)
-			args = append(args, "-nographic", "-no-reboot",
-				"-bios", files.Firmware, "-kernel", files.Kernel, "-initrd", initrd,
-				"-append", boot.Bootargs,
-				"-drive", "file="+jobImg+",format=raw,if=none,id=job,readonly=on",
-				"-device", "virtio-blk-device,drive=job,serial="+proto.JobSerial,
-				"-drive", "file="+outImg+",format=raw,if=none,id=out",
-				"-device", "virtio-blk-device,drive=out,serial="+proto.OutSerial)
+			v := &rvtest.Virt{RAM: "2G", Firmware: files.Firmware, Kernel: files.Kernel, Initrd: initrd, Append: boot.Bootargs,
+				Console: []string{"-nographic"}, Extra: icount}
+			v.Drive("job", jobImg, proto.JobSerial, false)
+			v.Drive("out", outImg, proto.OutSerial, true)
 			start := time.Now()
-			if out, err := exec.CommandContext(ctx, qemu, args...).CombinedOutput(); err != nil {
+			if out, err := exec.CommandContext(ctx, qemu, v.Args()...).CombinedOutput(); err != nil {
 				b.Fatalf("qemu: %v\n%s", err, out)
 			}
 			if i == 0 {

@@ -190,22 +190,14 @@ func runBuildInQEMU(b *testing.B, qemu string, bs BuildSpec) time.Duration {
 			b.Fatal(err)
 		}
 	}
-	args := []string{"-machine", "virt", "-smp", "1", "-m", fmt.Sprint(spec.RAMSize>>20) + "M",
-		"-bios", filepath.Join(tmp, "fw.bin"), "-kernel", filepath.Join(tmp, "kernel"), "-initrd", filepath.Join(tmp, "initrd"),
-		"-append", boot.Bootargs, "-display", "none", "-serial", "none", "-monitor", "none", "-no-reboot"}
-	drive := func(id, file, serial string, ro bool) {
-		opt := ""
-		if ro {
-			opt = ",readonly=on"
-		}
-		args = append(args, "-drive", "file="+file+",format=raw,if=none,id="+id+opt,
-			"-device", "virtio-blk-device,drive="+id+",serial="+serial)
-	}
+	v := &rvtest.Virt{RAM: fmt.Sprint(spec.RAMSize>>20) + "M",
+		Firmware: filepath.Join(tmp, "fw.bin"), Kernel: filepath.Join(tmp, "kernel"), Initrd: filepath.Join(tmp, "initrd"),
+		Append: boot.Bootargs, Console: []string{"-display", "none", "-serial", "none", "-monitor", "none"}}
 	for i, in := range spec.Inputs {
-		drive(fmt.Sprint("in", i), in.Path, proto.SlotSerial(i), true)
+		v.Drive(fmt.Sprint("in", i), in.Path, proto.SlotSerial(i), false)
 	}
-	drive("job", filepath.Join(tmp, "job.img"), proto.JobSerial, true)
-	drive("root", image.Path(image.Manifest.Root), proto.RootSerial, true)
+	v.Drive("job", filepath.Join(tmp, "job.img"), proto.JobSerial, false)
+	v.Drive("root", image.Path(image.Manifest.Root), proto.RootSerial, false)
 	out := filepath.Join(tmp, "out.img")
 	if err := os.WriteFile(out, nil, 0o644); err != nil {
 		b.Fatal(err)
@@ -213,9 +205,9 @@ func runBuildInQEMU(b *testing.B, qemu string, bs BuildSpec) time.Duration {
 	if err := os.Truncate(out, OutputDriveSize); err != nil {
 		b.Fatal(err)
 	}
-	drive("out", out, proto.OutSerial, false)
+	v.Drive("out", out, proto.OutSerial, true)
 	start := time.Now()
-	if o, err := exec.CommandContext(ctx, qemu, args...).CombinedOutput(); err != nil {
+	if o, err := exec.CommandContext(ctx, qemu, v.Args()...).CombinedOutput(); err != nil {
 		b.Fatalf("qemu: %v\n%s", err, o)
 	}
 	wall := time.Since(start)

@@ -115,25 +115,17 @@ func runQEMU(t *testing.T, boot *images.BootFiles, initrd string, rec *proto.Boo
 	if err := os.WriteFile(jobImg, jobDrive, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	args := []string{"-machine", "virt", "-smp", "1", "-m", "1G", "-bios", boot.Firmware,
-		"-kernel", boot.Kernel, "-initrd", initrd, "-append", kernelArgs,
-		"-display", "none", "-serial", "stdio", "-monitor", "none", "-no-reboot"}
-	add := func(id, file, serial string, ro bool) {
-		opt := ""
-		if ro {
-			opt = ",readonly=on"
-		}
-		args = append(args, "-drive", "file="+file+",format=raw,if=none,id="+id+opt,
-			"-device", "virtio-blk-device,drive="+id+",serial="+serial)
-	}
+	v := &rvtest.Virt{RAM: "1G", Firmware: boot.Firmware, Kernel: boot.Kernel, Initrd: initrd, Append: kernelArgs,
+		Console: []string{"-display", "none", "-serial", "stdio", "-monitor", "none"}}
 	for i, d := range drives[:len(drives)-1] {
-		add("in"+string(rune('0'+i)), d, proto.SlotSerial(i), true)
+		v.Drive("in"+string(rune('0'+i)), d, proto.SlotSerial(i), false)
 	}
-	add("job", jobImg, proto.JobSerial, true)
+	v.Drive("job", jobImg, proto.JobSerial, false)
 	if root != "" {
-		add("root", root, proto.RootSerial, true)
+		v.Drive("root", root, proto.RootSerial, false)
 	}
-	add("out", drives[len(drives)-1], proto.OutSerial, false)
+	v.Drive("out", drives[len(drives)-1], proto.OutSerial, true)
+	args := v.Args()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
