@@ -107,42 +107,23 @@ func TestGetSurvivesKill(t *testing.T) {
 	get := func(dst string) *exec.Cmd {
 		return exec.Command(bin, "get", "--store", s2, "--gateway", gw.URL, root, "-o", dst)
 	}
-	killed := 0
-	for i := range *faultKills {
-		dst := filepath.Join(outs, "tree")
+	dst := filepath.Join(outs, "tree")
+	killed := killRounds(t, rng, 900*time.Millisecond, func(i int) *exec.Cmd {
 		os.RemoveAll(s2) // every other round starts from an empty store
 		if i%2 == 1 {
 			if err := os.Mkdir(s2, 0o755); err != nil {
 				t.Fatal(err)
 			}
 		}
-		cmd := get(dst)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(rng.IntN(900)) * time.Millisecond)
-		if cmd.Process.Kill() == nil {
-			killed++
-		}
-		cmd.Wait()
+		return get(dst)
+	}, func(i int) {
 		os.RemoveAll(dst) // a kill after the rename leaves a complete tree
-		if out, err := get(dst).CombinedOutput(); err != nil {
-			t.Fatalf("round %d: get after a kill: %v\n%s", i, err, out)
-		}
+		mustRun(t, fmt.Sprintf("round %d: get after a kill", i), get(dst))
 		if got := testtree.Digest(t, dst); got != want {
 			t.Fatalf("round %d: the tree fetched after a kill differs", i)
 		}
 		os.RemoveAll(dst)
-	}
-	// Debris is removed once it is older than scratch.MinAge: one more
-	// get after that cleans the output directory and the store.
-	time.Sleep(scratch.MinAge + time.Second)
-	if out, err := get(filepath.Join(outs, "tree")).CombinedOutput(); err != nil {
-		t.Fatalf("final get: %v\n%s", err, out)
-	}
-	if d := debrisIn(t, s2, outs); len(d) != 0 {
-		t.Errorf("debris left after %d kills: %v", killed, d)
-	}
-	runCLI(t.Context(), "store", "verify", "--store", s2).check(t, exitOK, "")
+	})
+	afterKills(t, killed, get(dst), s2, outs)
 	t.Logf("%d kills, every get after them completed, no debris", killed)
 }

@@ -66,15 +66,19 @@ func mustRun(t *testing.T, what string, cmd *exec.Cmd) []byte {
 	return out
 }
 
-// settle waits out scratch.MinAge, after which the next run removes what
-// the killed runs left.
-func settle() { time.Sleep(scratch.MinAge + time.Second) }
-
-// noDebris fails the test if anything temporary is left under dirs.
-func noDebris(t *testing.T, killed int, dirs ...string) {
+// afterKills ends a fault-injection test: once scratch.MinAge has passed
+// (after which a run removes what killed runs left), it runs final to
+// completion, requires that nothing temporary is left under dirs and that
+// store (if not "") verifies clean.
+func afterKills(t *testing.T, killed int, final *exec.Cmd, store string, dirs ...string) {
 	t.Helper()
-	if d := debrisIn(t, dirs...); len(d) != 0 {
+	time.Sleep(scratch.MinAge + time.Second)
+	mustRun(t, "the run after the kills", final)
+	if d := debrisIn(t, append(dirs, store)...); len(d) != 0 {
 		t.Errorf("debris left after %d kills: %v", killed, d)
+	}
+	if store != "" {
+		runCLI(t.Context(), "store", "verify", "--store", store).check(t, exitOK, "")
 	}
 }
 
@@ -121,13 +125,10 @@ func TestBuildSurvivesKill(t *testing.T) {
 			t.Fatalf("round %d: the module built after a kill differs (%d bytes, %v)", i, len(got), err)
 		}
 	})
-	settle()
-	mustRun(t, "final build", build())
-	noDebris(t, killed, store, cache, out, tmp)
+	afterKills(t, killed, build(), store, cache, out, tmp)
 	if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
 		t.Errorf("TMPDIR holds %d entries after the builds", len(ents))
 	}
-	runCLI(t.Context(), "store", "verify", "--store", store).check(t, exitOK, "")
 	t.Logf("%d kills in %d rounds (cold build %v), every build after them gave the same module, no debris", killed, *faultKills, cold.Round(time.Millisecond))
 }
 
@@ -167,10 +168,7 @@ func TestArchiveImportSurvivesKill(t *testing.T) {
 	}, func(i int) {
 		mustRun(t, fmt.Sprintf("round %d: import after a kill", i), imp())
 	})
-	settle()
-	mustRun(t, "final import", imp())
-	noDebris(t, killed, into)
-	runCLI(t.Context(), "store", "verify", "--store", into).check(t, exitOK, "")
+	afterKills(t, killed, imp(), into)
 	t.Logf("%d kills in %d rounds (an import takes %v), every import after them completed, no debris", killed, *faultKills, full.Round(time.Millisecond))
 }
 
@@ -212,10 +210,8 @@ func TestImageBuildSurvivesKill(t *testing.T) {
 			t.Fatalf("round %d: the image built after a kill differs", i)
 		}
 	})
-	settle()
 	os.RemoveAll(img)
-	mustRun(t, "final image build", build())
-	noDebris(t, killed, parent, cache)
+	afterKills(t, killed, build(), "", parent, cache)
 	t.Logf("%d kills in %d rounds (a cold image build takes %v), every build after them gave the same image, no debris", killed, *faultKills, full.Round(time.Millisecond))
 }
 
@@ -323,7 +319,9 @@ func TestFullDisk(t *testing.T) {
 		t.Fatalf("add onto a full disk: exit %d, stderr:\n%s\nwant a failure naming %s and the full disk", r.code, r.stderr, store)
 	}
 	t.Logf("add onto a full disk: exit %d: %s", r.code, strings.TrimSpace(r.stderr))
-	noDebris(t, 0, store)
+	if d := debrisIn(t, store); len(d) != 0 {
+		t.Errorf("debris left by the failed add: %v", d)
+	}
 	runCLI(context.Background(), "store", "verify", "--store", store).check(t, exitOK, "")
 	small := t.TempDir()
 	if err := os.WriteFile(filepath.Join(small, "a"), []byte("small\n"), 0o644); err != nil {
