@@ -21,8 +21,11 @@ import (
 // (DESIGN.md, "Determinism rules"). Bump the major version for any change
 // that can alter an instruction's result, a trap, a device response or the
 // retired-instruction count of an existing program; bump the minor version
-// for additions that existing programs cannot observe.
-const EmulatorVersion = "0.1.0"
+// for additions that existing programs cannot observe. While the major
+// version is 0, the minor version takes its part (semantic versioning's
+// initial development): 0.2.0 added PMP and the trigger module, which
+// OpenSBI programs at boot, so every Linux boot retires a different count.
+const EmulatorVersion = "0.2.0"
 
 // TimebaseHz is the frequency of mtime and the time CSR. Time advances by
 // one tick per InsnsPerTick retired instructions (and by the cycles WFI

@@ -195,23 +195,30 @@ func (h *Hart) crossPageBlock(pc uint64, lo uint32) (*block, bool) {
 		return nil, false
 	}
 	off2, ok := h.bus.InRAM(pa, 2)
-	if !ok {
+	if !ok || !h.pmpCheck(pa, 2, accFetch, h.Priv) {
 		return nil, h.raise(excInsnAccess, pc+2)
 	}
 	in := rv.Decode(lo | uint32(binary.LittleEndian.Uint16(h.ram[off2:]))<<16)
-	u, kind := h.lower(&in, pc&pageMask)
+	return h.oneBlock(&in, pc), true
+}
+
+// oneBlock makes h.crossBlock the block of the one instruction in at pc,
+// for an instruction that is decoded on every execution (one that crosses
+// a page, or one on a page fetchPage does not cache).
+func (h *Hart) oneBlock(in *rv.Inst, pc uint64) *block {
+	u, kind := h.lower(in, pc&pageMask)
 	if in.Op.IsFP() {
 		// FP uops are decoded again from h.cur when they leave for
-		// execSlow (slowFPAt), which cannot see the next page.
+		// execSlow (slowFPAt), which holds another page here.
 		u.Op, kind = opSlow, kindSlow
 	}
 	b := &h.crossBlock
 	h.crossUop[0] = u
-	*b = block{uops: h.crossUop[:], ctl: kind == kindCtl, end: uint16(pc&pageMask + 4)}
+	*b = block{uops: h.crossUop[:], ctl: kind == kindCtl, end: uint16(pc&pageMask + uint64(in.Len))}
 	if kind == kindSlow {
-		b.term = in
+		b.term = *in
 	}
-	return b, true
+	return b
 }
 
 // codeWritten forgets the blocks of cp that overlap the written bytes

@@ -186,11 +186,13 @@ func (h *Hart) readCSR(n uint16) (uint64, bool) {
 		return 0, true
 	case n >= 0xb03 && n <= 0xb1f, n >= 0x323 && n <= 0x33f: // mhpmcounterN, mhpmeventN
 		return 0, h.Priv == PrivM
-	case n >= 0x3a0 && n <= 0x3ef: // pmpcfgN, pmpaddrN: zero entries implemented
+	case n >= 0x3a0 && n <= 0x3ef: // pmpcfgN, pmpaddrN (pmp.go)
 		if n <= 0x3af && n&1 != 0 { // odd pmpcfg do not exist on RV64
 			return 0, false
 		}
-		return 0, h.Priv == PrivM
+		return h.readPMP(n), h.Priv == PrivM
+	case n >= csrTSelect && n <= csrTInfo: // the trigger module (trigger.go)
+		return h.readTrigger(n), h.Priv == PrivM
 	}
 	switch n {
 	case csrFFlags, csrFRM, csrFCSR:
@@ -277,7 +279,14 @@ func (h *Hart) writeCSR(n uint16, v uint64) bool {
 	case n >= 0xb03 && n <= 0xb1f, n >= 0x323 && n <= 0x33f:
 		return true // hardwired zero
 	case n >= 0x3a0 && n <= 0x3ef:
-		return n > 0x3af || n&1 == 0
+		if n <= 0x3af && n&1 != 0 {
+			return false
+		}
+		h.writePMP(n, v)
+		return true
+	case n >= csrTSelect && n <= csrTInfo:
+		h.writeTrigger(n, v)
+		return true
 	}
 	switch n {
 	case csrFFlags, csrFRM, csrFCSR:

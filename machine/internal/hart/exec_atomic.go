@@ -44,6 +44,10 @@ func (h *Hart) execAtomic(in *rv.Inst) bool {
 		return true
 	}
 	size := opSize(in.Op >= rv.OpLRD)
+	// An AMO is a load and a store for the triggers (Sdtrig §5.6.1).
+	if h.trigFires(accLoad, va, uint64(size)) {
+		return false
+	}
 	off, ok := h.amoAddr(va, size, accStore)
 	if !ok {
 		return false

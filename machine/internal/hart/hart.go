@@ -160,6 +160,11 @@ type Hart struct {
 	nextEvent uint64 // instret at which Run must look at interrupts and stops
 
 	jit jitState // jit hook: see translate.go
+
+	// Physical memory protection and the trigger module, consulted only on
+	// the slow paths (pmp.go, trigger.go).
+	pmp  pmpState
+	trig trigState
 }
 
 // New returns a hart on b, reset to M-mode at pc.
@@ -183,6 +188,8 @@ func (h *Hart) Reset(pc uint64) {
 	h.PC = pc
 	h.Priv = PrivM
 	h.csr = csrFile{stimecmp: ^uint64(0)}
+	h.pmp = pmpState{}
+	h.trig.reset()
 	h.mtimecmp = ^uint64(0)
 	h.resValid = false
 	h.stop = StopNone
@@ -246,8 +253,11 @@ func (h *Hart) Pending() uint64 { return h.lines }
 func (h *Hart) recheck() { h.nextEvent = 0 }
 
 // EnterUserMode puts the hart in U-mode at pc with bare addressing and the
-// FPU on (mstatus.FS = Initial), and makes a U-mode ecall stop Run.
+// FPU on (mstatus.FS = Initial), and makes a U-mode ecall stop Run. Like
+// firmware, it first lets U-mode reach all memory through PMP entry 0
+// (with no matching entry an S or U access fails).
 func (h *Hart) EnterUserMode(pc uint64) {
+	h.pmpAllowAll()
 	h.PC = pc
 	h.Priv = PrivU
 	h.csr.satp = 0

@@ -137,6 +137,11 @@ func (h *Hart) translate(va uint64, kind accessKind) (uint64, bool) {
 		want |= pteD
 	}
 	if pte&want != want {
+		// The A/D update is an S-mode store to the PTE (privileged spec
+		// §4.3.2 step 9, §3.7.1).
+		if !h.pmpCheck(h.bus.RAMBase+off, 8, accStore, PrivS) {
+			return 0, h.raise(accessFault[kind], va)
+		}
 		binary.LittleEndian.PutUint64(h.ram[off:], pte|want)
 		h.ramWritten(off, 8)
 	}
@@ -149,12 +154,13 @@ type walkResult uint8
 const (
 	walkLeaf        walkResult = iota // found a leaf PTE
 	walkPageFault                     // an invalid PTE or address
-	walkAccessFault                   // a PTE outside RAM
+	walkAccessFault                   // a PTE outside RAM or denied by PMP
 )
 
 // walk finds the leaf PTE of va under satp's Sv39 or Sv48 table
 // (privileged spec §4.3.2, steps 1 to 4), reading memory only: the PTE,
 // its RAM offset and its level (0 for a 4 KiB page). satp must not be Bare.
+// Each PTE read is checked by PMP as an S-mode load (§3.7.1).
 func (h *Hart) walk(va uint64) (pte, off uint64, level int, res walkResult) {
 	satp := h.csr.satp
 	levels, vaBits := 3, uint(39)
@@ -169,7 +175,7 @@ func (h *Hart) walk(va uint64) (pte, off uint64, level int, res walkResult) {
 	for i := levels - 1; i >= 0; i-- {
 		vpn := va >> (pageShift + 9*uint(i)) & 511
 		off, ok := h.bus.InRAM(table+vpn*8, 8)
-		if !ok {
+		if !ok || !h.pmpCheck(table+vpn*8, 8, accLoad, PrivS) {
 			return 0, 0, 0, walkAccessFault
 		}
 		pte := binary.LittleEndian.Uint64(h.ram[off:])

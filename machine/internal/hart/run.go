@@ -45,13 +45,15 @@ func (h *Hart) Run(limit uint64) StopReason {
 		pc := h.PC
 		b := next
 		next = nil
-		if b == nil {
-			if pc&^pageMask != h.curVPage {
-				if !h.fetchPage(pc) {
-					h.takeTrap()
-					continue
-				}
+		if b == nil && pc&^pageMask != h.curVPage {
+			// b is set for a page fetchPage does not cache.
+			var ok bool
+			if b, ok = h.fetchPage(pc); !ok {
+				h.takeTrap()
+				continue
 			}
+		}
+		if b == nil {
 			if b = h.cur.blocks[pc&pageMask>>1]; b == nil {
 				var ok bool
 				if b, ok = h.buildBlock(pc); !ok {

@@ -1,6 +1,7 @@
 package hart
 
 import (
+	"errors"
 	"fmt"
 	"unsafe"
 
@@ -34,8 +35,11 @@ import (
 // instruction; taking interrupts only at recomputed points is what makes
 // a run split at any instruction count behave like an unsplit one).
 
-// stateVersion changes whenever SaveState's layout does.
-const stateVersion = 1
+// stateVersion changes whenever SaveState's layout does. Version 2 added
+// the PMP entries and the trigger module after the store epoch; a version
+// 1 state (from a hart without them) is refused rather than restored with
+// them reset, since a guest booted on this hart would have programmed them.
+const stateVersion = 2
 
 // SaveState appends the hart's state to w. The hart must not be running.
 func (h *Hart) SaveState(w *snap.Writer) {
@@ -76,6 +80,15 @@ func (h *Hart) SaveState(w *snap.Writer) {
 	w.Bool(h.UserECallStops)
 	w.U8(uint8(h.stop))
 	w.U64(h.storeEpoch)
+	for i := range pmpEntries {
+		w.U8(h.pmp.cfg[i])
+		w.U64(h.pmp.addr[i])
+	}
+	w.U64(h.trig.sel)
+	for i := range numTriggers {
+		w.U64(h.trig.tdata1[i])
+		w.U64(h.trig.tdata2[i])
+	}
 
 	var pages []uint64
 	for n, cp := range h.code {
@@ -112,6 +125,9 @@ func (h *Hart) SaveState(w *snap.Writer) {
 // on error h must be discarded.
 func (h *Hart) LoadState(r *snap.Reader) error {
 	if v := r.U32(); r.Err() == nil && v != stateVersion {
+		if v == 1 {
+			return r.Failf("hart state version 1, from a reprovm whose hart had no PMP entries or triggers; this one reads version %d: make the snapshot again", stateVersion)
+		}
 		return r.Failf("hart state version %d, want %d", v, stateVersion)
 	}
 	for i := range h.X {
@@ -150,12 +166,23 @@ func (h *Hart) LoadState(r *snap.Reader) error {
 	h.UserECallStops = r.Bool()
 	h.stop = StopReason(r.U8())
 	h.storeEpoch = r.U64()
+	for i := range pmpEntries {
+		h.pmp.cfg[i] = r.U8()
+		h.pmp.addr[i] = r.U64()
+	}
+	h.trig.sel = r.U64()
+	for i := range numTriggers {
+		h.trig.tdata1[i] = r.U64()
+		h.trig.tdata2[i] = r.U64()
+	}
 	if r.Err() != nil {
 		return r.Err()
 	}
 	if err := h.checkState(); err != nil {
 		return r.Failf("hart state: %v", err)
 	}
+	h.pmp.update()
+	h.trig.update()
 
 	n := r.Count("code pages", len(h.code), 12)
 	prev := -1
@@ -239,6 +266,14 @@ func (h *Hart) checkState() error {
 		if c.bad {
 			return fmt.Errorf("%s has a value the hart cannot hold", c.what)
 		}
+	}
+	for i := range pmpEntries {
+		if legalPMPCfg(h.pmp.cfg[i]) != h.pmp.cfg[i] || h.pmp.addr[i] > pmpAddrMask {
+			return fmt.Errorf("PMP entry %d has a value the hart cannot hold", i)
+		}
+	}
+	if !h.trig.valid() {
+		return errors.New("the trigger module has a value the hart cannot hold")
 	}
 	if h.resValid {
 		if _, ok := h.bus.InRAM(h.resAddr, 4); !ok || h.resAddr&3 != 0 {
