@@ -583,7 +583,9 @@ type metaCache struct {
 }
 
 func newMetaCache(r io.ReaderAt, size, bs int64) *metaCache {
-	unit := max(bs, cacheChunk)
+	// A chunk need not be larger than the image (rounded up to a block):
+	// a small image would pay for zeroing 64 KiB to read a few inodes.
+	unit := max(bs, min(cacheChunk, alignUp(size, bs)))
 	slots := max(1, min(cacheBytes/unit, (size+unit-1)/unit))
 	c := &metaCache{r: r, size: size, unit: unit, tags: make([]int64, slots), chunks: make([]byte, slots*unit)}
 	for i := range c.tags {

@@ -38,7 +38,9 @@ func Write(w io.Writer, entries []Entry, opts Options) error {
 	if err != nil {
 		return fmt.Errorf("erofs: %w", err)
 	}
-	iw := &imageWriter{w: bufio.NewWriterSize(w, 1<<20), head: make([]byte, 0, bs), blockSize: bs}
+	// A buffer larger than the image would only cost its allocation, which
+	// dominates writing a small image.
+	iw := &imageWriter{w: bufio.NewWriterSize(w, int(min(1<<20, l.blocks*bs))), head: make([]byte, 0, bs), blockSize: bs}
 	if err := iw.image(l, &opts); err != nil {
 		return fmt.Errorf("erofs: %w", err)
 	}
