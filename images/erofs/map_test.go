@@ -506,22 +506,12 @@ func TestMapErrors(t *testing.T) {
 // extents must be ordered, disjoint and inside the image, and when the
 // strict test reader accepts the image too, the two must agree.
 func FuzzReadMap(f *testing.F) {
-	// Small images, so that the fuzzer's mutations hit metadata often.
-	opts := Options{BlockSize: 2048}
-	es := []Entry{
-		{Path: "a", Data: []byte("x")},
-		{Path: "b/c", Data: pattern(1, 2049)},
-		{Path: "b/d", Mode: fs.ModeSymlink | 0o777, Link: "../a"},
-		{Path: "b/e", Mode: fs.ModeDir | 0o755},
-		{Path: "f", Mode: fs.ModeDevice, Rdev: 1},
-	}
-	f.Add(writeImage(f, es, opts))
-	linked := writeImage(f, es, opts)
-	setDirent(f, linked, ".", "a", nidOf(f, linked, "b/c"))
-	f.Add(linked)
-	f.Add(writeImage(f, es[:2], Options{BlockSize: 4096}))
-	f.Add(handImage())
-	f.Fuzz(func(t *testing.T, img []byte) {
+	// Edits of small images (fuzzImage), so that the fuzzer's mutations
+	// hit metadata and minimizing an input is quick.
+	seeds := fuzzImageSeeds(f)
+	addImageSeeds(f, seeds)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		img := fuzzImage(seeds, data)
 		m, err := ReadMap(bytes.NewReader(img), int64(len(img)))
 		if err != nil {
 			return

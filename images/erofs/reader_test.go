@@ -55,7 +55,17 @@ func readImage(img []byte) (map[string]*file, error) {
 	if le.Uint32(sb[8:])&featureCompatSBChecksum == 0 {
 		return nil, errors.New("no superblock checksum")
 	}
-	blk := bytes.Clone(img[superOffset:r.bs])
+	// The checksum covers block 0 from the superblock on or, when blocks
+	// are no larger than the superblock's offset, one block's worth of
+	// bytes from it (erofs_superblock_csum_verify).
+	end := r.bs
+	if end <= superOffset {
+		end += superOffset
+	}
+	if end > int64(len(img)) {
+		return nil, fmt.Errorf("superblock checksum over bytes past the end of the image")
+	}
+	blk := bytes.Clone(img[superOffset:end])
 	want := le.Uint32(blk[4:])
 	le.PutUint32(blk[4:], 0)
 	if got := ^crc32.Checksum(blk, castagnoli); got != want {
