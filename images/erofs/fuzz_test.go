@@ -9,10 +9,17 @@ import (
 	"testing"
 )
 
-// fuzzEntries decodes a tree from fuzz input: per entry a kind byte, a name
-// length, a size byte, then the name. Names are drawn from a small alphabet
-// with '/' and '.' so that nesting, conflicts and invalid paths are common.
+// fuzzEntries decodes a tree from fuzz input: per entry a kind byte, a
+// name byte, a size byte, then the name. The name byte gives the name's
+// length (bits 0-4), whether the name is raw bytes (bit 7) and how many
+// copies of the entry to make (bits 5-6: 1, 4, 16 or 64, their names
+// suffixed with their number), so that a few bytes make a directory of
+// several blocks. Names are drawn from a small alphabet with '/' and '.'
+// so that nesting, conflicts and invalid paths are common. Only the first
+// maxWriteInput bytes count: Go's minimizer, which runs on every new
+// interesting input, costs the square of the input's length.
 func fuzzEntries(data []byte) ([]Entry, Options) {
+	data = data[:min(len(data), maxWriteInput)]
 	opts := testOpts
 	if len(data) > 0 {
 		opts.BlockSize = []int{2048, 4096, 8192, 4096}[data[0]%4]
@@ -20,13 +27,12 @@ func fuzzEntries(data []byte) ([]Entry, Options) {
 	}
 	var es []Entry
 	for len(data) >= 3 && len(es) < 100 {
-		kind, nlen, size := data[0], int(data[1]), int(data[2])*41
+		kind, nb, size := data[0], data[1], int(data[2])*41
 		data = data[3:]
-		raw := nlen&0x80 != 0
-		nlen = min(nlen&0x7f, len(data))
+		nlen := min(int(nb&0x1f), len(data))
 		name := slices.Clone(data[:nlen])
 		data = data[nlen:]
-		if !raw {
+		if nb&0x80 == 0 {
 			for i, c := range name {
 				name[i] = "ab/c.-!~xyz"[int(c)%11]
 			}
@@ -37,26 +43,41 @@ func fuzzEntries(data []byte) ([]Entry, Options) {
 		}
 		switch kind >> 3 & 7 {
 		case 0, 1:
-			e.Data = pattern(uint64(kind), size)
+			e.Data = fuzzData[kind:][:size]
 		case 2:
 			e.Mode |= fs.ModeDir
 		case 3:
 			e.Mode |= fs.ModeSymlink
-			e.Link = string(bytes.Repeat([]byte("l"), 1+size/10))
+			e.Link = strings.Repeat("l", 1+size/10)
 		case 4:
 			e.Mode |= fs.ModeDevice | fs.ModeCharDevice
 			e.Rdev = uint32(size)
 		case 5:
 			e.Mode |= fs.ModeNamedPipe
 		case 6:
-			e.Content, e.Size = bytes.NewReader(pattern(uint64(kind), size)), int64(size)
+			e.Content, e.Size = bytes.NewReader(fuzzData[kind:][:size]), int64(size)
 		case 7:
 			e.Mode |= fs.ModeSetuid | fs.ModeSticky
 		}
 		es = append(es, e)
+		for i := 1; i < 1<<(2*(nb>>5&3)) && len(es) < 100; i++ {
+			c := e
+			c.Path = fmt.Sprintf("%s%d", e.Path, i)
+			if e.Content != nil {
+				c.Content = bytes.NewReader(fuzzData[kind:][:size])
+			}
+			es = append(es, c)
+		}
 	}
 	return es, opts
 }
+
+// maxWriteInput bounds the bytes of a FuzzWrite input that count.
+const maxWriteInput = 256
+
+// fuzzData holds the contents of FuzzWrite's files: a file of kind k and
+// size n holds fuzzData[k:][:n], made once rather than for every file.
+var fuzzData = pattern(7, 256+255*41)
 
 // FuzzWrite writes random trees: Write must not panic; when it accepts the
 // entries, the strict reader must find exactly them, and the reversed
@@ -65,6 +86,8 @@ func FuzzWrite(f *testing.F) {
 	f.Add([]byte{2, 0, 3, 10, 'a', 'b', 'c', 0o20, 1, 0, 'b'})
 	f.Add([]byte{0, 0o31, 5, 200, 'x', '/', 'y', '/', 'z', 0o40, 2, 1, 'x', '/', 'w'})
 	f.Add([]byte{1, 0o200, 0x83, 0, 0xff, 0, '.'})
+	// 64 directories of 20-byte names: a root directory of two blocks.
+	f.Add(append([]byte{0, 0o20, 0x60 | 20, 0}, "abcxyzabcxyzabcxyzab"...))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		es, opts := fuzzEntries(data)
 		var a bytes.Buffer
