@@ -51,6 +51,9 @@ var isaTests = []isaTest{
 	// QEMU 7.2 implements Sv57, so its satp accepts mode 10.
 	{name: "vm-sv39", src: "vm.S", qemuQuirks: true},
 	{name: "vm-sv48", src: "vm.S", defines: []string{"SV48"}, qemuQuirks: true},
+	// QEMU 7.2 keeps every bit written to pmpaddr and pmpcfg, has no
+	// pmpaddr16-63, and does not check a PTE's A/D update against PMP.
+	{name: "pmp", src: "pmp.S", qemuQuirks: true},
 	{name: "sstc", src: "sstc.S", qemuSkip: "QEMU 7.2 needs a time source for Sstc, and its spike board has none"},
 }
 
