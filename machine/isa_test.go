@@ -54,6 +54,9 @@ var isaTests = []isaTest{
 	// QEMU 7.2 keeps every bit written to pmpaddr and pmpcfg, has no
 	// pmpaddr16-63, and does not check a PTE's A/D update against PMP.
 	{name: "pmp", src: "pmp.S", qemuQuirks: true},
+	// QEMU 7.2 writes tval = 0 for breakpoints, fires M- and S-mode triggers
+	// whatever MIE and SIE are, and matches an 8-byte window from tdata2.
+	{name: "trigger", src: "trigger.S", qemuQuirks: true},
 	{name: "sstc", src: "sstc.S", qemuSkip: "QEMU 7.2 needs a time source for Sstc, and its spike board has none"},
 }
 

@@ -21,11 +21,10 @@
  * pmpcfg4-14 (the spec has them read as zero when entries 16-63 are not
  * implemented), it does not check the A/D update of a PTE against PMP, it
  * refuses an mret into S or U while no entry is active (an illegal
- * instruction instead of the fetch's access fault), and it needs the
- * sfence.vma the spec asks for after a PMP write (see PMP_SYNC). It also
- * fetches past an entry that covers part of a page (tests 21 and 22), and
- * its tval for a page-crossing access is the access's address, not that of
- * the part that faulted.
+ * instruction instead of the fetch's access fault), it fetches past an
+ * entry that covers part of a page (tests 21 and 22), and its tval for a
+ * page-crossing access is the access's address, not that of the part that
+ * faulted.
  */
 #include "env.h"
 
@@ -38,19 +37,6 @@
 #define PMP_L     0x80
 #define PMP_ALL   (PMP_NAPOT | PMP_R | PMP_W | PMP_X)
 
-/*
- * PMP_SYNC: reprovm applies every PMP write at once (it flushes its TLBs),
- * which the spec allows; QEMU 7.2 may go on using translations it cached
- * until an sfence.vma, which the spec requires software to execute after
- * writing the PMP CSRs (3.7.2). The QEMU run executes it; the reprovm run
- * does not, so that the tests show the writes take effect by themselves.
- */
-.macro PMP_SYNC
-#ifdef QEMU_QUIRKS
-	sfence.vma
-#endif
-.endm
-
 /* ALLOW_ALL: entries 0-14 off, entry 15 RWX over all memory. */
 .macro ALLOW_ALL
 	csrw pmpcfg0, zero
@@ -58,7 +44,6 @@
 	csrw pmpaddr15, t5
 	li t5, PMP_ALL << 56
 	csrw pmpcfg2, t5
-	PMP_SYNC
 .endm
 
 /* SET_ADDR i, sym: pmpaddr<i> = sym >> 2 (NA4 and TOR addresses). */
@@ -80,7 +65,6 @@
 .macro CFG0 v
 	li t5, \v
 	csrw pmpcfg0, t5
-	PMP_SYNC
 .endm
 
 /*
@@ -232,7 +216,6 @@ RVTEST_CODE_BEGIN
 /* no matching entry: S and U fail, M succeeds */
 	TEST 10
 	csrw pmpcfg2, zero
-	PMP_SYNC
 	CLEAR_TRAPS
 	RESUME 2f
 	ENTER_U 1f
@@ -447,7 +430,6 @@ RVTEST_CODE_BEGIN
 	U_INSN sd a0, 0(a2)
 	EXPECT_TRAP TR_CAUSE, CAUSE_ECALL_U
 	SET_NAPOT 0, buf1, 4096
-	PMP_SYNC
 	U_INSN sd a0, 0(a2)
 	EXPECT_FAULT CAUSE_STORE_ACCESS, buf1
 
@@ -635,9 +617,9 @@ RVTEST_CODE_BEGIN
 RVTEST_CODE_END
 
 /* Code for the fetch tests, on a page of its own. */
+	.align 12
 	.option push
 	.option norvc
-	.align 12
 xpage:
 xfunc:	addi a1, a1, 1
 	ecall
