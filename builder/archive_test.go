@@ -3,22 +3,33 @@ package builder
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
+	blocks "github.com/ipfs/go-block-format"
 	"github.com/ipfs/go-cid"
 	car "github.com/ipld/go-car/v2"
 	"github.com/ipld/go-car/v2/storage"
+	"github.com/klauspost/compress/zstd"
+	mh "github.com/multiformats/go-multihash"
 
 	"github.com/reprovm/reprovm/images"
+	"github.com/reprovm/reprovm/internal/scratch"
 	"github.com/reprovm/reprovm/ipfsfetch"
 	"github.com/reprovm/reprovm/meta"
 )
@@ -380,39 +391,422 @@ func withoutBlock(t *testing.T, plain []byte, below cid.Cid) ([]byte, cid.Cid) {
 	return out.Bytes(), skipped
 }
 
-// FuzzReadArchive feeds arbitrary bytes to the archive reader: it must
-// return an error or a manifest whose every part is complete in the store,
-// and never panic.
+// FuzzReadArchive builds archives from fuzz input (fuzzArchives.build):
+// small CARs of a manifest made from the input and up to three tiny DAGs,
+// compressed or not, some with a block left out or a first root that is
+// not the manifest, and a few byte edits of the stream. ReadArchive must
+// not panic, and whatever it accepts must be complete in the store; for
+// an unedited, complete CAR it must succeed exactly when the manifest is
+// valid, comes first and names only roots of the archive, and then return
+// that manifest, its parts in order and the number of blocks written.
+//
+// Inputs are at most 26 bytes, not whole archive files: Go's minimizer
+// runs on every new interesting input for up to a minute at a cost that
+// grows with the square of its length, and with the exported archives (1
+// to 1.4 KB) as seeds it took the whole run (5 executions in 10 s). The
+// store is on tmpfs when there is one (each new manifest is a block
+// written and synced), in a scratch directory that the next run removes
+// if this one is killed, and starts again every 4096 executions.
 func FuzzReadArchive(f *testing.F) {
-	fx := newArchiveFixture(f, false)
-	for _, name := range []string{"a.car.zst", "a.car"} {
-		p, _ := fx.export(f, name)
-		data, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
+	fa := newFuzzArchives(f)
+	for _, seed := range fuzzArchiveSeeds(f) {
+		f.Add(seed.in)
 	}
-	f.Add([]byte{0x28, 0xb5, 0x2f, 0xfd})
-	f.Add([]byte{})
-	// One store for all inputs: whatever an input stores has been checked
-	// against its CID, and the blocks of earlier inputs cannot make a
-	// later one wrongly succeed (the check is completeness, and stored
-	// blocks are correct whichever input brought them). It saves a
-	// directory and an fsync per block per input.
-	s := emptyStore(f)
+	var s *ipfsfetch.Store
+	execs := 0
 	f.Fuzz(func(t *testing.T, data []byte) {
+		if execs%4096 == 0 {
+			s = fa.freshStore(t)
+		}
+		execs++
 		ctx := context.Background()
-		a, err := ReadArchive(ctx, s, bufio.NewReader(bytes.NewReader(data)))
+		in := fa.build(t, data)
+		a, err := ReadArchive(ctx, s, fa.reader(in.stream))
+		if err == nil {
+			for _, p := range a.Parts {
+				if err := s.Complete(ctx, p.CID); err != nil {
+					t.Errorf("read an archive whose %s is incomplete: %v", p.Role, err)
+				}
+			}
+		}
+		if !in.exact {
+			return
+		}
+		want := in.wantErr()
+		if (err != nil) != (want != "") {
+			t.Fatalf("archive of roots %v, manifest %q: error %v, want %s", in.roots, in.manifest, err, cmp.Or(want, "none"))
+		}
 		if err != nil {
 			return
 		}
+		m, _ := parseManifest(in.manifest)
+		if a.ManifestCID != in.manifestCID || !reflect.DeepEqual(a.Manifest, *m) || a.Blocks != in.blocks {
+			t.Fatalf("read manifest %s %+v and %d blocks, wrote %s %+v and %d", a.ManifestCID, a.Manifest, a.Blocks, in.manifestCID, *m, in.blocks)
+		}
+		roles := []string{"manifest", "image", "source"}
+		for _, name := range slices.Sorted(maps.Keys(m.Deps)) {
+			roles = append(roles, "dependency "+name)
+		}
+		if m.ReadySnapshot != nil {
+			roles = append(roles, "ready snapshot")
+		}
+		var got []string
 		for _, p := range a.Parts {
-			if err := s.Complete(ctx, p.CID); err != nil {
-				t.Errorf("read an archive whose %s is incomplete: %v", p.Role, err)
-			}
+			got = append(got, p.Role)
+		}
+		if !slices.Equal(got, roles) {
+			t.Fatalf("parts %q, want %q", got, roles)
 		}
 	})
+}
+
+// fuzzArchiveSeed is a FuzzReadArchive input and whether ReadArchive must
+// accept it into an empty store.
+type fuzzArchiveSeed struct {
+	in []byte
+	ok bool
+}
+
+// fuzzArchiveSeeds returns FuzzReadArchive's seeds: valid archives and
+// archives with each defect fuzzArchive can make.
+func fuzzArchiveSeeds(tb testing.TB) []fuzzArchiveSeed {
+	var out []fuzzArchiveSeed
+	seed := func(ok bool, op, image, source, deps, more byte, edits ...byte) {
+		in := []byte{op, byte(len(edits) / 3), image | source<<3, deps, more}
+		out = append(out, fuzzArchiveSeed{append(in, edits...), ok})
+	}
+	const (
+		all                       = fuzzImageRoot | fuzzSourceRoot | fuzzDepRoot
+		none, i, s, d, l, x, junk = 0, 1, 2, 3, 4, 5, 6
+	)
+	seed(true, all, i, s, d, 0)
+	seed(true, all|fuzzZstd, i, s, d, 0)
+	seed(true, all, i, s, d|d<<3|2<<6, 0)                   // two dependencies, a ready snapshot
+	seed(true, fuzzImageRoot|fuzzSourceRoot, i, s, none, 0) // no dependency
+	seed(true, all, i, i, none, fuzzNoArtifact)             // one root named twice
+	seed(false, all, i, l, d, 0)                            // a block that is no root
+	seed(false, all, i, s, x, 0)                            // a CID not in the archive
+	seed(false, all, i, s, junk<<3, 0)                      // not a CID
+	seed(false, fuzzImageRoot|fuzzSourceRoot, i, s, d, 0)   // no dependency root
+	seed(false, all, none, s, d, 0)                         // no image
+	seed(false, all, i, s, d, fuzzWrongFormat)
+	seed(false, all, i, s, d, fuzzUnknownField)
+	seed(false, all, i, s, d, fuzzTrailing)
+	seed(false, all|fuzzSourceFirst, i, s, d, 0)
+	seed(false, all|fuzzDropLeaf, i, s, d, 0)
+	seed(false, all, i, s, d, 0, 0, 3, 0xff)                     // a root's CID damaged
+	seed(false, all|fuzzZstd, i, s, d, 0, 0, 20, 0x55, 0, 40, 0) // the zstd frame damaged
+	seed(false, 0, 0, 0, 0, 0)
+	return out
+}
+
+// TestFuzzArchiveSeeds checks that FuzzReadArchive's seeds read, or fail
+// to, as they are meant to, into an empty store each.
+func TestFuzzArchiveSeeds(t *testing.T) {
+	fa := newFuzzArchives(t)
+	for i, seed := range fuzzArchiveSeeds(t) {
+		in := fa.build(t, seed.in)
+		_, err := ReadArchive(context.Background(), fa.freshStore(t), fa.reader(in.stream))
+		if (err == nil) != seed.ok {
+			t.Errorf("seed %d (%d bytes, an archive of %d): error %v", i, len(seed.in), len(in.stream), err)
+		}
+		if in.exact && (in.wantErr() == "") != seed.ok {
+			t.Errorf("seed %d: wantErr says %q", i, in.wantErr())
+		}
+	}
+}
+
+// The bits of a FuzzReadArchive input's first byte.
+const (
+	fuzzZstd        = 1 << 0 // compress the CAR
+	fuzzSourceFirst = 1 << 1 // the source's root, a directory, before the manifest's
+	fuzzImageRoot   = 1 << 2 // the image DAG (one raw block) is a root
+	fuzzSourceRoot  = 1 << 3 // the source DAG (a directory and a file)
+	fuzzDepRoot     = 1 << 4 // the dependency DAG (two directories and a file)
+	fuzzDropLeaf    = 1 << 5 // leave out the source's file block
+)
+
+// The bits of a FuzzReadArchive input's fifth byte, on the manifest.
+const (
+	fuzzWrongFormat  = 1 << 0 // format reprovm-archive-v2
+	fuzzNoArtifact   = 1 << 1 // no artifact_sha256
+	fuzzUnknownField = 1 << 2 // a field the format does not have
+	fuzzTrailing     = 1 << 3 // a second JSON value after the object
+)
+
+// fuzzCIDs are the values a manifest's CID fields take, by three bits of
+// the input: the archive's roots ($I, $S, $D), a block that is no root
+// ($L), a CID not in the archive ($X), text that is not a CID, and two
+// CIDs run together. 0 is an empty image or source, or no dependency or
+// snapshot.
+var fuzzCIDs = [8]string{"", "$I", "$S", "$D", "$L", "$X", "bafyjunk", "$I$S"}
+
+// fuzzArchives holds FuzzReadArchive's DAGs and its stores' directory.
+type fuzzArchives struct {
+	dags  map[byte][]blocks.Block // by root bit, root first
+	names *strings.Replacer       // fuzzCIDs' $I, $S, $D, $L and $X
+	zstd  *zstd.Encoder
+	br    *bufio.Reader
+	dir   string
+	n     int
+}
+
+func newFuzzArchives(f testing.TB) *fuzzArchives {
+	ctx := context.Background()
+	root := f.TempDir()
+	for p, data := range map[string]string{"image": "not a kernel", "src/main.go": "package main\n", "dep/mod/a.txt": "dependency"} {
+		p = filepath.Join(root, p)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			f.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			f.Fatal(err)
+		}
+	}
+	store := emptyStore(f)
+	fa := &fuzzArchives{dags: map[byte][]blocks.Block{}}
+	var cids []string
+	for _, d := range []struct {
+		bit  byte
+		name string
+	}{{fuzzImageRoot, "image"}, {fuzzSourceRoot, "src"}, {fuzzDepRoot, "dep"}} {
+		c, err := store.Import(ctx, filepath.Join(root, d.name), ipfsfetch.ImportOptions{})
+		if err != nil {
+			f.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if _, err := store.ExportCAR(ctx, &buf, []cid.Cid{c}); err != nil {
+			f.Fatal(err)
+		}
+		br, err := car.NewBlockReader(&buf)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for {
+			b, err := br.Next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				f.Fatal(err)
+			}
+			fa.dags[d.bit] = append(fa.dags[d.bit], b)
+		}
+		cids = append(cids, c.String())
+	}
+	src := fa.dags[fuzzSourceRoot]
+	if len(fa.dags[fuzzImageRoot]) != 1 || len(src) != 2 || src[1].Cid().Prefix().Codec != cid.Raw {
+		f.Fatalf("fuzz DAGs of %d, %d and %d blocks", len(fa.dags[fuzzImageRoot]), len(src), len(fa.dags[fuzzDepRoot]))
+	}
+	absent, err := rawCID([]byte("in no archive"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	fa.names = strings.NewReplacer("$I", cids[0], "$S", cids[1], "$D", cids[2], "$L", src[1].Cid().String(), "$X", absent.String())
+	if fa.zstd, err = zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1)); err != nil {
+		f.Fatal(err)
+	}
+	// Stale directories of killed fuzz workers go first.
+	base := os.TempDir()
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		base = "/dev/shm"
+	}
+	if _, err := scratch.RemoveStale(base, "reprovm-fuzz-archive-"); err != nil {
+		f.Fatal(err)
+	}
+	d, err := scratch.MkdirTemp(base, "reprovm-fuzz-archive-")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { d.RemoveAll() })
+	fa.dir = d.Path
+	return fa
+}
+
+// reader returns a reader of stream: one buffer of the size
+// ImportCARStream asks for, which it then uses as it is, rather than the
+// 1 MiB it would allocate and clear for every input.
+func (fa *fuzzArchives) reader(stream []byte) *bufio.Reader {
+	if fa.br == nil {
+		fa.br = bufio.NewReaderSize(nil, 1<<20)
+	}
+	fa.br.Reset(bytes.NewReader(stream))
+	return fa.br
+}
+
+// freshStore removes the last store and opens an empty one.
+func (fa *fuzzArchives) freshStore(t *testing.T) *ipfsfetch.Store {
+	if fa.n > 0 {
+		if err := os.RemoveAll(filepath.Join(fa.dir, fmt.Sprint(fa.n))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fa.n++
+	s, err := ipfsfetch.OpenStore(filepath.Join(fa.dir, fmt.Sprint(fa.n)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// fuzzArchive is one archive built from a fuzz input.
+type fuzzArchive struct {
+	stream      []byte
+	manifest    []byte
+	manifestCID cid.Cid
+	roots       []cid.Cid
+	blocks      int
+	// exact is whether the outcome is known: no edits and no block left
+	// out (the store may hold the block from an earlier input).
+	exact bool
+}
+
+// build makes the archive of a fuzz input: a byte of fuzz* bits; a byte
+// whose low three bits count the edits; three bytes that make the
+// manifest: the image's and the source's CIDs (fuzzCIDs, bits 0-2 and
+// 3-5), two dependencies' and the ready snapshot's (bits 0-2, 3-5 and,
+// from $I on, 6-7), and fuzzWrongFormat and the like; then the edits
+// (three bytes each: a big-endian offset into the stream, modulo its
+// length, and the byte to store there). The input is at most 26 bytes and
+// the manifest is made, not typed, so that Go's minimizer is quick and
+// mutations rarely end at a JSON syntax error (FuzzParseManifest fuzzes
+// the decoder).
+func (fa *fuzzArchives) build(t *testing.T, data []byte) *fuzzArchive {
+	var head [5]byte
+	data = data[:min(len(data), len(head)+7*3)]
+	data = data[copy(head[:], data):]
+	op, m := head[0], head[2:]
+	edits := data[:min(len(data), 3*int(head[1]&7))]
+	in := &fuzzArchive{manifest: fa.manifest(m[0], m[1], m[2]), exact: len(edits) == 0 && op&fuzzDropLeaf == 0}
+	var err error
+	if in.manifestCID, err = rawCID(in.manifest); err != nil {
+		t.Fatal(err)
+	}
+	mb, err := blocks.NewBlockWithCid(in.manifest, in.manifestCID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs := []blocks.Block{mb}
+	in.roots = []cid.Cid{in.manifestCID}
+	for _, bit := range []byte{fuzzImageRoot, fuzzSourceRoot, fuzzDepRoot} {
+		if op&bit == 0 {
+			continue
+		}
+		dag := fa.dags[bit]
+		if bit == fuzzSourceRoot && op&fuzzDropLeaf != 0 {
+			dag = dag[:1]
+		}
+		bs = append(bs, dag...)
+		in.roots = append(in.roots, dag[0].Cid())
+	}
+	if op&fuzzSourceFirst != 0 {
+		src := fa.dags[fuzzSourceRoot][0].Cid()
+		in.roots = append([]cid.Cid{src}, slices.DeleteFunc(in.roots, func(c cid.Cid) bool { return c == src })...)
+	}
+	in.blocks = len(bs)
+	in.stream = carV1(in.roots, bs)
+	if op&fuzzZstd != 0 {
+		in.stream = fa.zstd.EncodeAll(in.stream, nil)
+	}
+	for ; len(edits) >= 3; edits = edits[3:] {
+		in.stream[(int(edits[0])<<8|int(edits[1]))%len(in.stream)] = edits[2]
+	}
+	return in
+}
+
+// manifest makes the manifest of an input's three manifest bytes.
+func (fa *fuzzArchives) manifest(cids, deps, more byte) []byte {
+	str := func(s string) string {
+		b, _ := json.Marshal(fa.names.Replace(s))
+		return string(b)
+	}
+	var b strings.Builder
+	format := ArchiveFormat
+	if more&fuzzWrongFormat != 0 {
+		format = "reprovm-archive-v2"
+	}
+	b.WriteString(`{"format":` + str(format))
+	if more&fuzzNoArtifact == 0 {
+		b.WriteString(`,"artifact_sha256":"00"`)
+	}
+	b.WriteString(`,"image":` + str(fuzzCIDs[cids&7]) + `,"source":` + str(fuzzCIDs[cids>>3&7]))
+	var ds []string
+	for i, name := range []string{"gomod", "npm"} {
+		if c := fuzzCIDs[deps>>(3*i)&7]; c != "" {
+			ds = append(ds, str(name)+":"+str(c))
+		}
+	}
+	if len(ds) > 0 {
+		b.WriteString(`,"deps":{` + strings.Join(ds, ",") + `}`)
+	}
+	if snap := deps >> 6; snap != 0 {
+		b.WriteString(`,"ready_snapshot":{"cid":` + str(fuzzCIDs[snap]) + `,"key":"k"}`)
+	}
+	if more&fuzzUnknownField != 0 {
+		b.WriteString(`,"extra":1`)
+	}
+	b.WriteString("}")
+	if more&fuzzTrailing != 0 {
+		b.WriteString(" {}")
+	}
+	return []byte(b.String())
+}
+
+// wantErr says why ReadArchive must refuse the archive, or "" if it must
+// read it.
+func (in *fuzzArchive) wantErr() string {
+	m, err := parseManifest(in.manifest)
+	if err != nil {
+		return "a bad manifest"
+	}
+	if in.roots[0] != in.manifestCID {
+		return "a first root that is not the manifest"
+	}
+	named := []string{m.Image, m.Source}
+	for _, c := range m.Deps {
+		named = append(named, c)
+	}
+	if m.ReadySnapshot != nil {
+		named = append(named, m.ReadySnapshot.CID)
+	}
+	for _, s := range named {
+		c, err := ipfsfetch.ParseCID(s)
+		if err != nil || !slices.Contains(in.roots, c) {
+			return fmt.Sprintf("a manifest naming %q, not a root", s)
+		}
+	}
+	return ""
+}
+
+// rawCID is the CIDv1 of data as a raw block, as the manifest's.
+func rawCID(data []byte) (cid.Cid, error) {
+	return cid.Prefix{Version: 1, Codec: cid.Raw, MhType: mh.SHA2_256, MhLength: -1}.Sum(data)
+}
+
+// carV1 encodes a CARv1 stream: a DAG-CBOR header {roots, version: 1}
+// and each block as a varint length, its CID and its bytes.
+func carV1(roots []cid.Cid, bs []blocks.Block) []byte {
+	var h []byte
+	h = append(h, 0xa2, 0x65)
+	h = append(h, "roots"...)
+	h = append(h, 0x80|byte(len(roots))) // fewer than 24
+	for _, c := range roots {
+		b := c.Bytes()
+		h = append(h, 0xd8, 0x2a, 0x58, byte(len(b)+1), 0x00) // tag 42, bytes: a 0x00 prefix and the CID
+		h = append(h, b...)
+	}
+	h = append(h, 0x67)
+	h = append(h, "version"...)
+	h = append(h, 0x01)
+	out := binary.AppendUvarint(nil, uint64(len(h)))
+	out = append(out, h...)
+	for _, b := range bs {
+		c := b.Cid().Bytes()
+		out = binary.AppendUvarint(out, uint64(len(c)+len(b.RawData())))
+		out = append(out, c...)
+		out = append(out, b.RawData()...)
+	}
+	return out
 }
 
 // FuzzParseManifest checks the manifest decoder alone, which
