@@ -52,7 +52,8 @@ var isaTests = []isaTest{
 	{name: "vm-sv39", src: "vm.S", qemuQuirks: true},
 	{name: "vm-sv48", src: "vm.S", defines: []string{"SV48"}, qemuQuirks: true},
 	// QEMU 7.2 keeps every bit written to pmpaddr and pmpcfg, has no
-	// pmpaddr16-63, and does not check a PTE's A/D update against PMP.
+	// pmpaddr16-63, does not check a PTE's A/D update against PMP, and
+	// more (see the source).
 	{name: "pmp", src: "pmp.S", qemuQuirks: true},
 	// QEMU 7.2 writes tval = 0 for breakpoints, fires M- and S-mode triggers
 	// whatever MIE and SIE are, and matches an 8-byte window from tdata2.

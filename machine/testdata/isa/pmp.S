@@ -24,7 +24,8 @@
  * instruction instead of the fetch's access fault), it fetches past an
  * entry that covers part of a page (tests 21 and 22), and its tval for a
  * page-crossing access is the access's address, not that of the part that
- * faulted.
+ * faulted, and a TOR entry keeps its old start when the address below it
+ * is written (test 29; it moves when its own pmpcfg is written).
  */
 #include "env.h"
 
@@ -484,6 +485,25 @@ RVTEST_CODE_BEGIN
 	EXPECT_FAULT CAUSE_STORE_ACCESS, buf1, 4092
 	lw a3, 0(a4)
 	EXPECT a3, 0
+
+/* a TOR entry starts where the address below it says, after any write */
+	TEST 29
+	ALLOW_ALL
+	la a1, buf
+	SET_ADDR 0, buf
+	SET_ADDR 1, buf + 32
+	CFG0 PMP_TOR << 8
+	U_INSN lw a0, 8(a1)
+	EXPECT_FAULT CAUSE_LOAD_ACCESS, buf, 8
+	SET_ADDR 0, buf + 16         /* entry 1 is now [buf + 16, buf + 32) */
+	U_INSN lw a0, 8(a1)
+#ifdef QEMU_QUIRKS
+	EXPECT_FAULT CAUSE_LOAD_ACCESS, buf, 8
+#else
+	EXPECT_TRAP TR_CAUSE, CAUSE_ECALL_U
+#endif
+	U_INSN lw a0, 16(a1)
+	EXPECT_FAULT CAUSE_LOAD_ACCESS, buf, 16
 
 /* page-table walks and A/D updates are S-mode accesses */
 	TEST 30
